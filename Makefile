@@ -1,0 +1,51 @@
+# Every target installs what it needs: Node 24 and the npm packages (npm install puts the `node`
+# package's binary in node_modules/.bin, which npm run and this PATH put first) and the Go-built
+# control plane (cached outside the repo by hack/plane).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
+
+.PHONY: deps plane build typecheck lint format test test-unit test-integration run demo bench clean
+
+deps: node_modules/.deps-stamp
+node_modules/.deps-stamp: package.json package-lock.json
+	npm install --no-audit --no-fund --loglevel=error
+	@node --version | grep -q '^v24\.' || { echo "node_modules/.bin/node is not Node 24"; exit 1; }
+	@touch $@
+
+plane:
+	hack/plane build
+
+build: deps
+	tsc -p tsconfig.build.json
+
+typecheck: deps
+	tsc -p tsconfig.json --noEmit
+
+lint: deps
+	eslint .
+	prettier --check .
+
+format: deps
+	prettier --write .
+
+test: deps plane typecheck lint
+	$(JEST)
+
+test-unit: deps
+	UNIT_ONLY=1 $(JEST) --selectProjects unit
+
+test-integration: deps plane
+	$(JEST) --selectProjects integration e2e
+
+run: build plane
+	hack/run
+
+demo: build plane
+	hack/demo
+
+bench: build plane
+	node dist/bench/run.js
+
+clean:
+	rm -rf dist coverage

@@ -1,0 +1,113 @@
+// What integration tests need from the local control plane started by global-setup.js.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import * as k8s from '@kubernetes/client-node';
+
+export const projectRoot = resolve(import.meta.dirname, '../..');
+
+export interface Plane {
+  dir: string;
+  kubeconfigPath: string;
+  env: Record<string, string>;
+  kubeConfig(): k8s.KubeConfig;
+}
+
+/** The running plane; throws the launcher's error when it could not start, so the test fails loudly. */
+export function plane(): Plane {
+  if (process.env.PLANE_ERROR) throw new Error(`the local control plane did not start:\n${process.env.PLANE_ERROR}`);
+  const dir = process.env.PLANE_DIR;
+  if (!dir) throw new Error('PLANE_DIR is not set: integration tests run under the Jest global setup');
+  const env = Object.fromEntries(
+    readFileSync(join(dir, 'env'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  return {
+    dir,
+    kubeconfigPath,
+    env,
+    kubeConfig() {
+      const kc = new k8s.KubeConfig();
+      kc.loadFromFile(kubeconfigPath);
+      return kc;
+    },
+  };
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion without throwing, so tests can assert on failures too. */
+export function run(
+  file: string,
+  args: string[],
+  options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolvePromise) => {
+    const child = execFile(
+      file,
+      args,
+      { env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 60_000, maxBuffer: 32 << 20 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolvePromise({ code, stdout, stderr });
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+/** kubectl of the plane's Kubernetes version, as the plane's admin. */
+export function kubectl(args: string[], input?: string): Promise<RunResult> {
+  const p = plane();
+  return run(p.env.KUBECTL_BIN!, ['--kubeconfig', p.kubeconfigPath, ...args], input === undefined ? {} : { input });
+}
+
+/** Like kubectl, but throws with stderr when the command fails. */
+export async function kubectlOk(args: string[], input?: string): Promise<string> {
+  const result = await kubectl(args, input);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+  return result.stdout;
+}
+
+/**
+ * A fresh namespace for one test file. The plane runs no namespace controller, so namespaces
+ * are never deleted; a random suffix keeps reruns against one PLANE_DIR apart.
+ */
+export async function createNamespace(prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await kubectlOk(['create', 'namespace', name]);
+  return name;
+}
+
+/** Polls until `probe` returns a value other than undefined, or fails with the last observation. */
+export async function waitFor<T>(
+  description: string,
+  probe: () => Promise<T | undefined>,
+  { timeoutMs = 30_000, intervalMs = 200 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${description}` +
+          (lastError ? `; last error: ${String(lastError)}` : ''),
+      );
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
