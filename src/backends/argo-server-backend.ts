@@ -1,0 +1,105 @@
+// Resumes through argo-server's REST API, which hydrates offloaded node status from its database
+// (a plain Kubernetes write cannot). The node is first read back through argo-server to check it
+// is still an active suspend node, then set with a node field selector that matches only it, so
+// a node that has moved on is never set twice. argo-server cannot write annotations, so the
+// marker follows as a merge patch through the Kubernetes API.
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import * as k8s from '@kubernetes/client-node';
+import { WORKFLOW_GROUP, WORKFLOW_PLURAL, WORKFLOW_VERSION, isActiveSuspendNode, type Workflow } from '../api/workflow.js';
+import type { ResumeBackend, ResumeResult, ResumeTarget } from './backend.js';
+
+export interface ArgoServerOptions {
+  url: string;
+  tokenFile: string | undefined;
+  insecureSkipVerify: boolean;
+  kubernetes: k8s.CustomObjectsApi;
+  timeoutMs?: number;
+}
+
+/** An HTTP error from argo-server, shaped like client-node's so one classifier serves both. */
+export class ArgoServerError extends Error {
+  override readonly name = 'ArgoServerError';
+  constructor(
+    readonly code: number,
+    readonly body: string,
+  ) {
+    super(`argo-server answered HTTP ${code}`);
+  }
+}
+
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+export class ArgoServerBackend implements ResumeBackend {
+  readonly name = 'argo-server';
+
+  constructor(private readonly options: ArgoServerOptions) {}
+
+  async resume(target: ResumeTarget): Promise<ResumeResult> {
+    const path = `/api/v1/workflows/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.workflowName)}`;
+    const workflow = (await this.call('GET', path)) as Workflow;
+    const node = workflow.status?.nodes?.[target.nodeId];
+    if (!node || !isActiveSuspendNode(node)) return { outcome: 'stale', apiRequests: 1 };
+    await this.call('PUT', `${path}/set`, {
+      namespace: target.namespace,
+      name: target.workflowName,
+      nodeFieldSelector: `id=${target.nodeId}`,
+      phase: 'Succeeded',
+      message: target.message,
+      outputParameters: JSON.stringify(target.parameters),
+    });
+    await this.options.kubernetes.patchNamespacedCustomObject(
+      {
+        group: WORKFLOW_GROUP,
+        version: WORKFLOW_VERSION,
+        plural: WORKFLOW_PLURAL,
+        namespace: target.namespace,
+        name: target.workflowName,
+        body: { metadata: { annotations: { [target.markerKey]: target.markerValue } } },
+      },
+      mergePatch,
+    );
+    return { outcome: 'resumed', apiRequests: 3 };
+  }
+
+  private call(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<unknown> {
+    const url = new URL(path, this.options.url);
+    const token = this.options.tokenFile ? readFileSync(this.options.tokenFile, 'utf8').trim() : undefined;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(
+        url,
+        {
+          method,
+          headers: {
+            accept: 'application/json',
+            ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          rejectUnauthorized: !this.options.insecureSkipVerify,
+          timeout: this.options.timeoutMs ?? 30_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            if (status < 200 || status >= 300) return reject(new ArgoServerError(status, text));
+            try {
+              resolve(text ? JSON.parse(text) : {});
+            } catch (error) {
+              reject(error);
+            }
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(Object.assign(new Error('argo-server request timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+}

@@ -1,0 +1,31 @@
+// One interface for the two ways of writing a resume: straight to the Kubernetes API (default)
+// or through argo-server (needed when node status is offloaded to a database). A backend checks
+// the target against the workflow as it is now, so a decision made on a cached copy is never
+// applied to a workflow that has moved on.
+
+export interface ResumeTarget {
+  namespace: string;
+  workflowName: string;
+  nodeId: string;
+  stage: string;
+  parameters: Record<string, string>;
+  /** Annotation written with the resume, naming the request that did it. */
+  markerKey: string;
+  markerValue: string;
+  /** Node message, naming the ResumeRequest. */
+  message: string;
+  now: Date;
+}
+
+export type ResumeResult =
+  | { outcome: 'resumed'; apiRequests: number }
+  /** The node is no longer an active suspend node: decide again on fresh state. */
+  | { outcome: 'stale'; apiRequests: number }
+  /** The workflow cannot be resumed as asked; retrying will not help. */
+  | { outcome: 'rejected'; reason: string; message: string; apiRequests: number };
+
+export interface ResumeBackend {
+  readonly name: string;
+  /** Throws API and network errors as they are; the caller classifies them. */
+  resume(target: ResumeTarget): Promise<ResumeResult>;
+}

@@ -1,0 +1,41 @@
+// Resumes through the Kubernetes API, the way `argo resume` does: read the workflow, change the
+// suspend node, and write the whole object back (an Update, never a partial patch, because a
+// patch to status.nodes of a workflow whose nodes are compressed corrupts it). The read's
+// resourceVersion travels with the write, so a concurrent change makes it fail with 409.
+import type * as k8s from '@kubernetes/client-node';
+import type { Workflow } from '../api/workflow.js';
+import { applyResume } from '../domain/resume-mutation.js';
+import type { ResumeBackend, ResumeResult, ResumeTarget } from './backend.js';
+
+const workflows = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' } as const;
+
+export class KubernetesBackend implements ResumeBackend {
+  readonly name = 'kubernetes';
+
+  constructor(private readonly api: k8s.CustomObjectsApi) {}
+
+  async resume(target: ResumeTarget): Promise<ResumeResult> {
+    const current = (await this.api.getNamespacedCustomObject({
+      ...workflows,
+      namespace: target.namespace,
+      name: target.workflowName,
+    })) as Workflow;
+    const result = applyResume(current, {
+      nodeId: target.nodeId,
+      parameters: target.parameters,
+      markerKey: target.markerKey,
+      markerValue: target.markerValue,
+      message: target.message,
+      now: target.now,
+    });
+    if (!result.ok) return { outcome: 'rejected', reason: result.reason, message: result.message, apiRequests: 1 };
+    if (!result.changed) return { outcome: 'stale', apiRequests: 1 };
+    await this.api.replaceNamespacedCustomObject({
+      ...workflows,
+      namespace: target.namespace,
+      name: target.workflowName,
+      body: result.workflow,
+    });
+    return { outcome: 'resumed', apiRequests: 2 };
+  }
+}

@@ -1,0 +1,118 @@
+// Operator settings from command-line flags (--kebab-case=value) and environment variables
+// (WRO_UPPER_SNAKE), flags winning. Everything is validated up front: a bad value stops start-up
+// with a message that names the setting, instead of surfacing later inside a reconcile.
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { domainConfigSchema, defaultDomainConfig, type DomainConfig } from './domain/config.js';
+
+const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+const settingsSchema = z
+  .object({
+    namespaces: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((namespace) => namespace.trim()).filter(Boolean))
+      .pipe(z.array(z.string().max(63).regex(dns1123, 'must be a DNS-1123 label'))),
+    concurrency: int(1, 256).default(8),
+    logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    listen: z
+      .string()
+      .regex(/^[0-9a-fA-F.:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be HOST:PORT')
+      .default('127.0.0.1:8080'),
+    retryMaxAttempts: int(1, 100).default(3),
+    retryInitialDelayMs: int(1, 3_600_000).default(2000),
+    retryMaxDelayMs: int(1, 3_600_000).default(30_000),
+    retryMultiplier: z.coerce.number().min(1).max(10).default(2),
+    retryJitter: z.coerce.number().min(0).max(1).default(0.1),
+    breakerConsecutiveFailures: int(1, 1000).default(5),
+    breakerHalfOpenAfterMs: int(100, 3_600_000).default(10_000),
+    breakerWorkflowCapacity: int(1, 1_000_000).default(1000),
+    backend: z.enum(['kubernetes', 'argo-server']).default('kubernetes'),
+    argoServerUrl: z.url({ protocol: /^https?$/ }).optional(),
+    argoServerTokenFile: z.string().optional(),
+    argoServerInsecureSkipVerify: bool.default(false),
+    leaderElection: bool.default(true),
+    leaseNamespace: z.string().regex(dns1123, 'must be a DNS-1123 label').default('workflow-resume-system'),
+    leaseName: z.string().regex(dns1123, 'must be a DNS-1123 label').default('workflow-resume-operator'),
+    leaseDurationMs: int(1000, 600_000).default(15_000),
+    renewDeadlineMs: int(500, 600_000).default(10_000),
+    retryPeriodMs: int(100, 600_000).default(2000),
+    identity: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),
+    ttlSecondsAfterFinished: int(0, 10 * 365 * 86400).default(7 * 86400),
+    resyncIntervalMs: int(1000, 86_400_000).default(300_000),
+    watchTimeoutSeconds: int(5, 3600).default(60),
+    drainTimeoutMs: int(0, 600_000).default(20_000),
+    errorBackoffBaseMs: int(1, 3_600_000).default(500),
+    errorBackoffMaxMs: int(1, 3_600_000).default(60_000),
+    domainConfigFile: z.string().optional(),
+  })
+  .strict()
+  .superRefine((settings, ctx) => {
+    if (settings.backend === 'argo-server' && !settings.argoServerUrl) {
+      ctx.addIssue({ code: 'custom', path: ['argoServerUrl'], message: 'is required when backend is argo-server' });
+    }
+    if (settings.renewDeadlineMs >= settings.leaseDurationMs) {
+      ctx.addIssue({ code: 'custom', path: ['renewDeadlineMs'], message: 'must be shorter than leaseDurationMs' });
+    }
+    if (settings.retryPeriodMs >= settings.renewDeadlineMs) {
+      ctx.addIssue({ code: 'custom', path: ['retryPeriodMs'], message: 'must be shorter than renewDeadlineMs' });
+    }
+    if (settings.retryInitialDelayMs > settings.retryMaxDelayMs) {
+      ctx.addIssue({ code: 'custom', path: ['retryInitialDelayMs'], message: 'must not exceed retryMaxDelayMs' });
+    }
+  });
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type Config = Settings & { domain: DomainConfig };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const camelToKebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const camelToEnv = (key: string) => `WRO_${camelToKebab(key).replace(/-/g, '_').toUpperCase()}`;
+
+/** Reads settings from flags and environment; throws ConfigError naming every bad setting. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+  const keys = Object.keys(settingsSchema.innerType().shape) as Array<keyof Settings>;
+  const raw: Record<string, string> = {};
+  for (const key of keys) {
+    const value = env[camelToEnv(key)];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  for (const arg of argv) {
+    const match = /^--([a-z][a-z-]*)=(.*)$/s.exec(arg);
+    const key = match && keys.find((candidate) => camelToKebab(candidate) === match[1]);
+    if (!match || !key) throw new ConfigError(`unknown argument ${arg}; flags take the form --name=value`);
+    raw[key] = match[2]!;
+  }
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      return `--${camelToKebab(key)} (${camelToEnv(key)}): ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return { ...parsed.data, domain: loadDomainConfig(parsed.data.domainConfigFile) };
+}
+
+function loadDomainConfig(file: string | undefined): DomainConfig {
+  if (!file) return defaultDomainConfig;
+  let overrides: unknown;
+  try {
+    overrides = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`--domain-config-file ${file}: ${(error as Error).message}`);
+  }
+  const parsed = domainConfigSchema.safeParse({ ...defaultDomainConfig, ...(overrides as object) });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`--domain-config-file ${file}:\n  ${problems.join('\n  ')}`);
+  }
+  return parsed.data;
+}

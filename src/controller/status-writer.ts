@@ -1,0 +1,34 @@
+// Writes a ResumeRequest's status through the status subresource with a JSON merge patch that
+// carries the resourceVersion the decision was made on: if the request changed meanwhile the
+// write fails with 409 and the reconcile runs again on fresh state. Fields the new status no
+// longer has are sent as null, so the patch replaces the status rather than merging into it.
+import * as k8s from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION, type ResumeRequest, type ResumeRequestStatus } from '../api/resume-request.js';
+
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+export function statusPatch(request: ResumeRequest, next: ResumeRequestStatus): Record<string, unknown> {
+  const status: Record<string, unknown> = { ...next };
+  for (const key of Object.keys(request.status ?? {})) {
+    if (!(key in status)) status[key] = null;
+  }
+  return { metadata: { resourceVersion: request.metadata.resourceVersion }, status };
+}
+
+export class StatusWriter {
+  constructor(private readonly api: k8s.CustomObjectsApi) {}
+
+  async write(request: ResumeRequest, next: ResumeRequestStatus): Promise<ResumeRequest> {
+    return (await this.api.patchNamespacedCustomObjectStatus(
+      {
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace: request.metadata.namespace!,
+        name: request.metadata.name!,
+        body: statusPatch(request, next),
+      },
+      mergePatch,
+    )) as ResumeRequest;
+  }
+}

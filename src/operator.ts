@@ -1,0 +1,121 @@
+// Builds the operator from its configuration: clients, backend, breakers, controller, leader
+// election and HTTP endpoints. main.ts owns the process (signals, exit codes); this file owns
+// the composition, so the parts meet in one place.
+import type { Server } from 'node:http';
+import * as k8s from '@kubernetes/client-node';
+import type { Config } from './config.js';
+import { KubernetesBackend } from './backends/kubernetes-backend.js';
+import { ArgoServerBackend } from './backends/argo-server-backend.js';
+import type { ResumeBackend } from './backends/backend.js';
+import { BreakerRegistry } from './resilience/breakers.js';
+import { EventRecorder } from './controller/event-recorder.js';
+import { LeaderElector } from './controller/leader-election.js';
+import { Manager } from './controller/manager.js';
+import { StatusWriter } from './controller/status-writer.js';
+import type { Logger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { startServer } from './server.js';
+
+export interface Operator {
+  /** Stops intake, drains in-flight reconciles, releases the lease and closes the server. */
+  stop(): Promise<void>;
+  readonly server: Server;
+}
+
+function createBackend(config: Config, kubeConfig: k8s.KubeConfig): ResumeBackend {
+  if (config.backend === 'argo-server') {
+    return new ArgoServerBackend({
+      url: config.argoServerUrl!,
+      tokenFile: config.argoServerTokenFile,
+      insecureSkipVerify: config.argoServerInsecureSkipVerify,
+      kubernetes: kubeConfig.makeApiClient(k8s.CustomObjectsApi),
+    });
+  }
+  return new KubernetesBackend(kubeConfig.makeApiClient(k8s.CustomObjectsApi));
+}
+
+export async function startOperator(
+  config: Config,
+  kubeConfig: k8s.KubeConfig,
+  logger: Logger,
+  onFatal: (reason: string) => void,
+): Promise<Operator> {
+  const metrics = createMetrics({ defaultMetrics: true });
+  const breakers = new BreakerRegistry(
+    {
+      consecutiveFailures: config.breakerConsecutiveFailures,
+      halfOpenAfterMs: config.breakerHalfOpenAfterMs,
+      workflowCapacity: config.breakerWorkflowCapacity,
+    },
+    (breaker, value) => metrics.circuitBreakerState.set({ breaker }, value),
+  );
+  const manager = new Manager(kubeConfig, config, {
+    domain: config.domain,
+    retry: {
+      maxAttempts: config.retryMaxAttempts,
+      initialDelayMs: config.retryInitialDelayMs,
+      maxDelayMs: config.retryMaxDelayMs,
+      multiplier: config.retryMultiplier,
+      jitter: config.retryJitter,
+    },
+    halfOpenAfterMs: config.breakerHalfOpenAfterMs,
+    ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
+    maxWaitRecheckMs: config.resyncIntervalMs,
+    statusWriter: new StatusWriter(kubeConfig.makeApiClient(k8s.CustomObjectsApi)),
+    events: new EventRecorder(kubeConfig.makeApiClient(k8s.CoreV1Api), 'workflow-resume-operator', config.identity, logger),
+    backend: createBackend(config, kubeConfig),
+    breakers,
+    metrics,
+    logger,
+    now: () => new Date(),
+  });
+
+  let leading = !config.leaderElection;
+  const elector = config.leaderElection
+    ? new LeaderElector(
+        kubeConfig.makeApiClient(k8s.CoordinationV1Api),
+        {
+          namespace: config.leaseNamespace,
+          name: config.leaseName,
+          identity: config.identity,
+          leaseDurationMs: config.leaseDurationMs,
+          renewDeadlineMs: config.renewDeadlineMs,
+          retryPeriodMs: config.retryPeriodMs,
+        },
+        {
+          onStartedLeading: () => {
+            leading = true;
+            metrics.isLeader.set(1);
+            manager.start();
+          },
+          // Another replica may already be reconciling: stop at once and let the process restart.
+          onStoppedLeading: () => {
+            leading = false;
+            metrics.isLeader.set(0);
+            void manager.stop(0).then(() => onFatal('lost the leader lease'));
+          },
+        },
+        logger,
+      )
+    : undefined;
+
+  const server = await startServer(config.listen, metrics.registry, {
+    healthy: () => true,
+    ready: () => !leading || manager.ready,
+  });
+  if (elector) elector.start();
+  else {
+    metrics.isLeader.set(1);
+    manager.start();
+  }
+  logger.info('operator started', { listen: config.listen, backend: config.backend, identity: config.identity });
+
+  return {
+    server,
+    async stop() {
+      await manager.stop(config.drainTimeoutMs);
+      await elector?.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

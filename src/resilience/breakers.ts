@@ -1,0 +1,85 @@
+// Circuit breakers around resume writes: one per backend, so an API outage stops the flood of
+// attempts from every request at once, and one per workflow, so a single broken workflow does not
+// trip the backend's. Per-workflow breakers live in a bounded LRU. Only retryable errors count
+// as failures: a 409 or 404 is normal controller traffic and must never open a circuit.
+import {
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  wrap,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import { classifyError } from '../domain/errors.js';
+
+export interface BreakerSettings {
+  consecutiveFailures: number;
+  halfOpenAfterMs: number;
+  workflowCapacity: number;
+}
+
+/** 0 closed, 1 half-open, 2 open: the scale of the circuit_breaker_state metric. */
+export type BreakerGauge = (breaker: string, value: 0 | 1 | 2) => void;
+
+const gaugeValue = (state: CircuitState): 0 | 1 | 2 =>
+  state === CircuitState.Closed ? 0 : state === CircuitState.HalfOpen ? 1 : 2;
+
+export class BreakerRegistry {
+  private readonly backendBreakers = new Map<string, CircuitBreakerPolicy>();
+  private readonly workflowBreakers = new Map<string, CircuitBreakerPolicy>();
+
+  constructor(
+    private readonly settings: BreakerSettings,
+    private readonly report: BreakerGauge = () => {},
+  ) {}
+
+  /** Runs `fn` through the backend's and the workflow's breakers; throws BrokenCircuitError when either is open. */
+  execute<T>(backend: string, workflowKey: string, fn: () => Promise<T>): Promise<T> {
+    return wrap(this.backendBreaker(backend), this.workflowBreaker(workflowKey)).execute(fn);
+  }
+
+  stateOf(name: string): CircuitState | undefined {
+    return (this.backendBreakers.get(name) ?? this.workflowBreakers.get(name))?.state;
+  }
+
+  private backendBreaker(backend: string): CircuitBreakerPolicy {
+    let breaker = this.backendBreakers.get(backend);
+    if (!breaker) {
+      breaker = this.create(`backend:${backend}`);
+      this.backendBreakers.set(backend, breaker);
+    }
+    return breaker;
+  }
+
+  private workflowBreaker(key: string): CircuitBreakerPolicy {
+    const name = `workflow:${key}`;
+    let breaker = this.workflowBreakers.get(name);
+    if (breaker) {
+      this.workflowBreakers.delete(name); // re-inserted below: Map order is the LRU order
+    } else {
+      breaker = this.create(name);
+    }
+    this.workflowBreakers.set(name, breaker);
+    while (this.workflowBreakers.size > this.settings.workflowCapacity) {
+      const oldest = this.workflowBreakers.keys().next().value!;
+      this.workflowBreakers.delete(oldest);
+    }
+    return breaker;
+  }
+
+  private create(name: string): CircuitBreakerPolicy {
+    const breaker = circuitBreaker(
+      handleWhen((error) => classifyError(error) === 'retryable'),
+      {
+        halfOpenAfter: this.settings.halfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(this.settings.consecutiveFailures),
+      },
+    );
+    // Only backend breakers become metric series: per-workflow ones would be unbounded labels.
+    if (name.startsWith('backend:')) {
+      breaker.onStateChange((state) => this.report(name, gaugeValue(state)));
+      this.report(name, 0);
+    }
+    return breaker;
+  }
+}
