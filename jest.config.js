@@ -2,7 +2,7 @@
 // control plane that test/support/global-setup.js starts once per run (or PLANE_DIR reuses).
 const tsJest = [
   'ts-jest',
-  { useESM: true, tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: { ignoreCodes: [151002] } },
+  { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } },
 ];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],

@@ -19,7 +19,7 @@ export default async function globalSetup() {
       execFile(
         join(root, 'hack/plane'),
         ['up', dir],
-        { env: { ...process.env, PLANE_OWNER_PID: String(process.pid) }, maxBuffer: 16 << 20 },
+        { env: reuse ? process.env : { ...process.env, PLANE_OWNER_PID: String(process.pid) }, maxBuffer: 16 << 20 },
         (error, _stdout, stderr) => (error ? reject(new Error(`hack/plane up ${dir} failed:\n${stderr}`)) : resolvePromise()),
       );
     });
