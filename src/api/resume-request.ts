@@ -1,0 +1,170 @@
+// The ResumeRequest custom resource: its identity, the zod schemas of spec and status, and the
+// types derived from them. crds/resume.workflows.dev_resumerequests.yaml is the same schema for
+// the API server; test/unit/crd-schema-agreement.test.ts keeps the two from drifting apart.
+import { z } from 'zod';
+import * as syntax from './syntax.js';
+
+export const GROUP = 'resume.workflows.dev';
+export const VERSION = 'v1alpha1';
+export const PLURAL = 'resumerequests';
+export const KIND = 'ResumeRequest';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+export const EVENT_TYPES = ['pr-created', 'pr-labeled-ready', 'pr-approved'] as const;
+export const GITHUB_EVENTS = ['pull_request', 'pull_request_review'] as const;
+export const REVIEW_STATES = ['approved', 'changes_requested', 'commented', 'dismissed', 'pending'] as const;
+export const PULL_REQUEST_STATES = ['open', 'closed'] as const;
+export const RULE_OPERATORS = [
+  'Equals',
+  'NotEquals',
+  'In',
+  'NotIn',
+  'Exists',
+  'DoesNotExist',
+  'Matches',
+] as const;
+export const PHASES = ['Pending', 'Waiting', 'Resuming', 'Succeeded', 'Failed', 'Ignored'] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+export type RuleOperator = (typeof RULE_OPERATORS)[number];
+export type Phase = (typeof PHASES)[number];
+
+const TERMINAL_PHASES: ReadonlySet<Phase> = new Set(['Succeeded', 'Failed', 'Ignored']);
+
+/** Terminal requests are never reconciled again: their outcome is final. */
+export function isTerminalPhase(phase: Phase | undefined): boolean {
+  return phase !== undefined && TERMINAL_PHASES.has(phase);
+}
+
+const patterned = (pattern: string, max: number) => z.string().regex(new RegExp(pattern)).max(max);
+const timestamp = () => z.iso.datetime({ offset: true });
+
+export const githubFactsSchema = z.object({
+  deliveryId: patterned(syntax.DELIVERY_ID_PATTERN, syntax.DELIVERY_ID_MAX).optional(),
+  event: z.enum(GITHUB_EVENTS),
+  action: patterned(syntax.GITHUB_ACTION_PATTERN, syntax.GITHUB_ACTION_MAX),
+  label: z.string().max(syntax.GITHUB_LABEL_MAX).optional(),
+  labels: z.array(z.string().max(syntax.GITHUB_LABEL_MAX)).max(syntax.GITHUB_LABELS_MAX_ITEMS).optional(),
+  headRef: patterned(syntax.HEAD_REF_PATTERN, syntax.HEAD_REF_MAX).optional(),
+  title: z.string().max(syntax.TITLE_MAX).optional(),
+  state: z.enum(PULL_REQUEST_STATES).optional(),
+  reviewState: z.enum(REVIEW_STATES).optional(),
+  occurredAt: timestamp().optional(),
+  sender: patterned(syntax.GITHUB_LOGIN_PATTERN, syntax.GITHUB_LOGIN_MAX).optional(),
+});
+
+export const validationRuleSchema = z.object({
+  field: patterned(syntax.RULE_FIELD_PATTERN, syntax.RULE_FIELD_MAX),
+  operator: z.enum(RULE_OPERATORS),
+  value: z.string().max(syntax.RULE_VALUE_MAX).optional(),
+  values: z.array(z.string().max(syntax.RULE_VALUE_MAX)).max(syntax.RULE_VALUES_MAX_ITEMS).optional(),
+  message: z.string().max(syntax.RULE_MESSAGE_MAX).optional(),
+});
+
+const parameterNamePattern = new RegExp(syntax.PARAMETER_NAME_PATTERN);
+
+export const resumeRequestSpecSchema = z
+  .object({
+    taskId: patterned(syntax.LABEL_VALUE_PATTERN, syntax.LABEL_VALUE_MAX).optional(),
+    eventType: z.enum(EVENT_TYPES).optional(),
+    prNumber: z.int().min(1).max(syntax.PR_NUMBER_MAX).optional(),
+    repository: patterned(syntax.REPOSITORY_PATTERN, syntax.REPOSITORY_MAX).optional(),
+    github: githubFactsSchema.optional(),
+    eventPayload: z
+      .record(z.string(), z.unknown())
+      .refine((payload) => Object.keys(payload).length <= syntax.EVENT_PAYLOAD_MAX_PROPERTIES, {
+        message: `must have at most ${syntax.EVENT_PAYLOAD_MAX_PROPERTIES} properties`,
+      })
+      .meta({ maxProperties: syntax.EVENT_PAYLOAD_MAX_PROPERTIES })
+      .optional(),
+    workflowName: patterned(syntax.OBJECT_NAME_PATTERN, syntax.OBJECT_NAME_MAX).optional(),
+    labelSelector: patterned(syntax.LABEL_SELECTOR_PATTERN, syntax.SELECTOR_MAX).optional(),
+    nodeFieldSelector: patterned(syntax.NODE_FIELD_SELECTOR_PATTERN, syntax.SELECTOR_MAX).optional(),
+    resumeParameters: z
+      .record(
+        z.string().max(syntax.PARAMETER_NAME_MAX).regex(parameterNamePattern),
+        z.string().max(syntax.PARAMETER_VALUE_MAX),
+      )
+      .refine((parameters) => Object.keys(parameters).length <= syntax.PARAMETERS_MAX_PROPERTIES, {
+        message: `must have at most ${syntax.PARAMETERS_MAX_PROPERTIES} parameters`,
+      })
+      .meta({ maxProperties: syntax.PARAMETERS_MAX_PROPERTIES })
+      .optional(),
+    validationRules: z.array(validationRuleSchema).max(syntax.RULES_MAX_ITEMS).optional(),
+  })
+  .refine(
+    (spec) => spec.taskId !== undefined || spec.github !== undefined || spec.workflowName !== undefined,
+    {
+      message: 'one of taskId, github, workflowName is required',
+    },
+  );
+
+export const conditionSchema = z.object({
+  type: patterned(syntax.REASON_PATTERN, syntax.REASON_MAX),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: patterned(syntax.REASON_PATTERN, syntax.REASON_MAX),
+  message: z.string().max(syntax.MESSAGE_MAX),
+  lastTransitionTime: timestamp(),
+  observedGeneration: z.int().min(0).optional(),
+});
+
+const nameList = () => z.array(z.string().max(syntax.OBJECT_NAME_MAX)).max(syntax.STATUS_LIST_MAX_ITEMS);
+
+export const resumeRequestStatusSchema = z.object({
+  phase: z.enum(PHASES).optional(),
+  reason: patterned(syntax.REASON_PATTERN, syntax.REASON_MAX).optional(),
+  message: z.string().max(syntax.MESSAGE_MAX).optional(),
+  taskId: patterned(syntax.LABEL_VALUE_PATTERN, syntax.LABEL_VALUE_MAX).optional(),
+  eventType: z.enum(EVENT_TYPES).optional(),
+  workflowName: patterned(syntax.OBJECT_NAME_PATTERN, syntax.OBJECT_NAME_MAX).optional(),
+  resumedNode: z.string().max(syntax.MESSAGE_MAX).optional(),
+  attempts: z.int().min(0).max(syntax.ATTEMPTS_MAX).optional(),
+  retryDelays: z
+    .array(patterned(syntax.DURATION_PATTERN, syntax.DURATION_MAX))
+    .max(syntax.STATUS_LIST_MAX_ITEMS)
+    .optional(),
+  lastError: z.string().max(syntax.MESSAGE_MAX).optional(),
+  validationErrors: z.array(z.string().max(syntax.MESSAGE_MAX)).max(syntax.STATUS_LIST_MAX_ITEMS).optional(),
+  candidates: nameList().optional(),
+  startTime: timestamp().optional(),
+  resumeTime: timestamp().optional(),
+  completionTime: timestamp().optional(),
+  nextAttemptTime: timestamp().optional(),
+  observedGeneration: z.int().min(0).optional(),
+  conditions: z.array(conditionSchema).max(syntax.CONDITIONS_MAX_ITEMS).optional(),
+});
+
+export type GithubFacts = z.infer<typeof githubFactsSchema>;
+export type ValidationRule = z.infer<typeof validationRuleSchema>;
+export type ResumeRequestSpec = z.infer<typeof resumeRequestSpecSchema>;
+export type ResumeRequestStatus = z.infer<typeof resumeRequestStatusSchema>;
+export type Condition = z.infer<typeof conditionSchema>;
+
+export interface ResumeRequestMetadata {
+  name: string;
+  namespace: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface ResumeRequest {
+  apiVersion: string;
+  kind: string;
+  metadata: ResumeRequestMetadata;
+  spec: ResumeRequestSpec;
+  status?: ResumeRequestStatus;
+}
+
+/** `spec.taskId: Invalid string: …; spec.github.event: …` — every issue, each with its field path. */
+export function describeIssues(error: z.ZodError, prefix = 'spec'): string {
+  return error.issues
+    .map((issue) => {
+      const path = [prefix, ...issue.path.map(String)].filter((step) => step !== '').join('.');
+      return `${path || '(root)'}: ${issue.message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,64 @@
+// Patterns and limits shared by the zod schemas and the CRD's OpenAPI schema. Every pattern is
+// written in the subset that both JavaScript and the API server's RE2 accept (no lookaround, no
+// backreferences), so the same string can be compared field by field between the two.
+
+/** A Kubernetes label value that is not empty: what a task id must be to be selected on. */
+export const LABEL_VALUE_PATTERN = '^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
+export const LABEL_VALUE_MAX = 63;
+
+/** A GitHub repository as owner/name (GitHub's own rules: owner ≤ 39, name ≤ 100). */
+export const REPOSITORY_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$';
+export const REPOSITORY_MAX = 140;
+
+/** A Kubernetes object name (DNS subdomain). */
+export const OBJECT_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+export const OBJECT_NAME_MAX = 253;
+
+export const DELIVERY_ID_PATTERN = '^[A-Za-z0-9-]+$';
+export const DELIVERY_ID_MAX = 64;
+export const GITHUB_ACTION_PATTERN = '^[a-z_]+$';
+export const GITHUB_ACTION_MAX = 40;
+/** A GitHub login; apps act as `name[bot]`. */
+export const GITHUB_LOGIN_PATTERN = '^[A-Za-z0-9-]+(\\[bot\\])?$';
+export const GITHUB_LOGIN_MAX = 64;
+export const GITHUB_LABEL_MAX = 100;
+export const GITHUB_LABELS_MAX_ITEMS = 100;
+/** Git's ref-name rules, reduced to refusing what can never be in a branch name. */
+export const HEAD_REF_PATTERN = '^[^\\x00-\\x20\\x7f~^:?*\\[\\\\]+$';
+export const HEAD_REF_MAX = 255;
+export const TITLE_MAX = 256;
+
+export const PR_NUMBER_MAX = 2_147_483_647;
+
+/** Selectors are refused when they hold anything beyond the characters their grammar uses. */
+export const LABEL_SELECTOR_PATTERN = '^[A-Za-z0-9 ._/=!,()-]*$';
+export const NODE_FIELD_SELECTOR_PATTERN = '^[A-Za-z0-9 ._/=!,()\\[\\]:\\\\-]*$';
+export const SELECTOR_MAX = 1024;
+
+/** Argo parameter names: letters, digits, `_` and `-`. */
+export const PARAMETER_NAME_PATTERN = '^[A-Za-z0-9_-]+$';
+export const PARAMETER_NAME_MAX = 128;
+export const PARAMETER_VALUE_MAX = 4096;
+export const PARAMETERS_MAX_PROPERTIES = 32;
+
+/** `workflow.`, `event.` or `github.` followed by `.key`, `['quoted/key']` or `[index]` steps. */
+export const RULE_FIELD_PATTERN =
+  "^(workflow|event|github)(\\.[A-Za-z0-9_-]+|\\['[A-Za-z0-9_./-]+'\\]|\\[[0-9]+\\])+$";
+export const RULE_FIELD_MAX = 256;
+export const RULE_VALUE_MAX = 256;
+export const RULE_VALUES_MAX_ITEMS = 50;
+export const RULES_MAX_ITEMS = 20;
+export const RULE_MESSAGE_MAX = 256;
+
+export const EVENT_PAYLOAD_MAX_PROPERTIES = 64;
+
+/** CamelCase, as every status reason is. */
+export const REASON_PATTERN = '^[A-Z][A-Za-z0-9]*$';
+export const REASON_MAX = 64;
+export const MESSAGE_MAX = 4096;
+/** Durations as the operator writes them: `250ms`, `2.1s`, `3m`. */
+export const DURATION_PATTERN = '^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$';
+export const DURATION_MAX = 32;
+export const STATUS_LIST_MAX_ITEMS = 50;
+export const ATTEMPTS_MAX = 1_000_000;
+export const CONDITIONS_MAX_ITEMS = 16;

@@ -1,0 +1,80 @@
+// The slice of an Argo Workflow (argoproj.io/v1alpha1) that this operator reads and writes.
+// Fields it does not name are kept as they are: a resume sends back the whole object it read.
+
+export const WORKFLOW_GROUP = 'argoproj.io';
+export const WORKFLOW_VERSION = 'v1alpha1';
+export const WORKFLOW_PLURAL = 'workflows';
+
+export interface WorkflowParameter {
+  name: string;
+  value?: string;
+  default?: string;
+  globalName?: string;
+  description?: string;
+  enum?: string[];
+  valueFrom?: { supplied?: Record<string, unknown>; default?: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+export interface WorkflowIO {
+  parameters?: WorkflowParameter[];
+  [key: string]: unknown;
+}
+
+export interface WorkflowNode {
+  id: string;
+  name: string;
+  displayName?: string;
+  type: string;
+  phase?: string;
+  templateName?: string;
+  templateRef?: { name?: string; template?: string; clusterScope?: boolean };
+  startedAt?: string;
+  finishedAt?: string;
+  message?: string;
+  boundaryID?: string;
+  children?: string[];
+  inputs?: WorkflowIO;
+  outputs?: WorkflowIO;
+  [key: string]: unknown;
+}
+
+export interface WorkflowMetadata {
+  name: string;
+  namespace: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface WorkflowStatus {
+  phase?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  message?: string;
+  nodes?: Record<string, WorkflowNode>;
+  compressedNodes?: string;
+  offloadNodeStatusVersion?: string;
+  outputs?: WorkflowIO;
+  [key: string]: unknown;
+}
+
+export interface Workflow {
+  apiVersion?: string;
+  kind?: string;
+  metadata: WorkflowMetadata;
+  spec?: { suspend?: boolean; shutdown?: string; [key: string]: unknown };
+  status?: WorkflowStatus;
+}
+
+/** Workflow phases after which nothing runs again. */
+export const COMPLETED_WORKFLOW_PHASES: ReadonlySet<string> = new Set(['Succeeded', 'Failed', 'Error']);
+
+/** Argo's `NodeStatus.IsActiveSuspendNode`. */
+export function isActiveSuspendNode(node: WorkflowNode): boolean {
+  return node.type === 'Suspend' && node.phase === 'Running';
+}

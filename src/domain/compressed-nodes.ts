@@ -1,0 +1,57 @@
+// Argo keeps the node map of a large workflow in status.compressedNodes as base64(gzip(JSON))
+// (util/file CompressEncodeString) and reads it only while status.nodes is empty; this module
+// reads and writes that form so a change is made to the whole map or not at all.
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Workflow, WorkflowNode } from '../api/workflow.js';
+import { Reason } from './reasons.js';
+
+/** Compressed node maps larger than this once inflated are refused rather than parsed. */
+const MAX_INFLATED_BYTES = 64 << 20;
+
+export type NodesRead =
+  | { ok: true; nodes: Record<string, WorkflowNode>; compressed: boolean }
+  | {
+      ok: false;
+      reason: typeof Reason.OffloadedNodeStatus | typeof Reason.InvalidCompressedNodes;
+      message: string;
+    };
+
+export function compressNodes(nodes: Record<string, WorkflowNode>): string {
+  return gzipSync(JSON.stringify(nodes)).toString('base64');
+}
+
+/** Throws when the text is not base64 of gzip of a JSON object. */
+export function decompressNodes(compressed: string): Record<string, WorkflowNode> {
+  const nodes: unknown = JSON.parse(
+    gunzipSync(Buffer.from(compressed, 'base64'), { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8'),
+  );
+  if (typeof nodes !== 'object' || nodes === null || Array.isArray(nodes)) {
+    throw new Error('compressed nodes are not a JSON object');
+  }
+  return nodes as Record<string, WorkflowNode>;
+}
+
+/** The workflow's node map as Argo's hydrator would see it. */
+export function readNodes(workflow: Workflow): NodesRead {
+  const status = workflow.status ?? {};
+  if (status.offloadNodeStatusVersion) {
+    return {
+      ok: false,
+      reason: Reason.OffloadedNodeStatus,
+      message:
+        `workflow ${workflow.metadata.name} keeps its node status in Argo's database ` +
+        `(offloadNodeStatusVersion ${status.offloadNodeStatusVersion}); only the argo-server backend can resume it`,
+    };
+  }
+  const nodes = status.nodes ?? {};
+  if (Object.keys(nodes).length > 0 || !status.compressedNodes) return { ok: true, nodes, compressed: false };
+  try {
+    return { ok: true, nodes: decompressNodes(status.compressedNodes), compressed: true };
+  } catch (error) {
+    return {
+      ok: false,
+      reason: Reason.InvalidCompressedNodes,
+      message: `workflow ${workflow.metadata.name} has status.compressedNodes that cannot be read: ${String(error)}`,
+    };
+  }
+}

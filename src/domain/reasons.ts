@@ -1,0 +1,46 @@
+// Every reason a ResumeRequest's status can carry. docs/reasons.md explains each one to users
+// (the phase it goes with, what happened, what to do); a unit test keeps the two lists equal.
+
+export const Reason = {
+  // In progress
+  Accepted: 'Accepted',
+  WorkflowNotFound: 'WorkflowNotFound',
+  StageNotReached: 'StageNotReached',
+  StageMismatch: 'StageMismatch',
+  NoMatchingNode: 'NoMatchingNode',
+  ResumeInProgress: 'ResumeInProgress',
+  RetryScheduled: 'RetryScheduled',
+  CircuitOpen: 'CircuitOpen',
+  // Succeeded
+  Resumed: 'Resumed',
+  ResumedByThisRequest: 'ResumedByThisRequest',
+  // Ignored
+  NotRelevant: 'NotRelevant',
+  AlreadyResumed: 'AlreadyResumed',
+  WorkflowCompleted: 'WorkflowCompleted',
+  WorkflowShuttingDown: 'WorkflowShuttingDown',
+  EventPredatesWorkflow: 'EventPredatesWorkflow',
+  // Failed: the request itself
+  InvalidSpec: 'InvalidSpec',
+  InvalidTaskId: 'InvalidTaskId',
+  MissingTaskId: 'MissingTaskId',
+  AmbiguousTaskId: 'AmbiguousTaskId',
+  MissingEventType: 'MissingEventType',
+  AmbiguousEventType: 'AmbiguousEventType',
+  InvalidLabelSelector: 'InvalidLabelSelector',
+  InvalidNodeFieldSelector: 'InvalidNodeFieldSelector',
+  ValidationFailed: 'ValidationFailed',
+  // Failed: the workflow
+  MultipleCandidates: 'MultipleCandidates',
+  OffloadedNodeStatus: 'OffloadedNodeStatus',
+  InvalidCompressedNodes: 'InvalidCompressedNodes',
+  MissingParameterValue: 'MissingParameterValue',
+  UnexpectedParameter: 'UnexpectedParameter',
+  // Failed: talking to the API
+  RetriesExhausted: 'RetriesExhausted',
+  BackendError: 'BackendError',
+} as const;
+
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+export const ALL_REASONS: readonly Reason[] = Object.values(Reason);
