@@ -53,13 +53,22 @@ export const githubFactsSchema = z.object({
   sender: patterned(syntax.GITHUB_LOGIN_PATTERN, syntax.GITHUB_LOGIN_MAX).optional(),
 });
 
-export const validationRuleSchema = z.object({
-  field: patterned(syntax.RULE_FIELD_PATTERN, syntax.RULE_FIELD_MAX),
-  operator: z.enum(RULE_OPERATORS),
-  value: z.string().max(syntax.RULE_VALUE_MAX).optional(),
-  values: z.array(z.string().max(syntax.RULE_VALUE_MAX)).max(syntax.RULE_VALUES_MAX_ITEMS).optional(),
-  message: z.string().max(syntax.RULE_MESSAGE_MAX).optional(),
-});
+export const validationRuleSchema = z
+  .object({
+    field: patterned(syntax.RULE_FIELD_PATTERN, syntax.RULE_FIELD_MAX),
+    operator: z.enum(RULE_OPERATORS),
+    value: z.string().max(syntax.RULE_VALUE_MAX).optional(),
+    values: z.array(z.string().max(syntax.RULE_VALUE_MAX)).max(syntax.RULE_VALUES_MAX_ITEMS).optional(),
+    message: z.string().max(syntax.RULE_MESSAGE_MAX).optional(),
+  })
+  .refine((rule) => !['Equals', 'NotEquals', 'Matches'].includes(rule.operator) || rule.value !== undefined, {
+    message: 'value is required for Equals, NotEquals and Matches',
+    path: ['value'],
+  })
+  .refine((rule) => !['In', 'NotIn'].includes(rule.operator) || (rule.values?.length ?? 0) > 0, {
+    message: 'values is required for In and NotIn',
+    path: ['values'],
+  });
 
 const parameterNamePattern = new RegExp(syntax.PARAMETER_NAME_PATTERN);
 
