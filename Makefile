@@ -29,13 +29,13 @@ lint: deps
 format: deps
 	prettier --write .
 
-test: deps plane typecheck lint
+test: deps plane typecheck lint build
 	$(JEST)
 
 test-unit: deps
 	UNIT_ONLY=1 $(JEST) --selectProjects unit
 
-test-integration: deps plane
+test-integration: deps plane build
 	$(JEST) --selectProjects integration e2e
 
 run: build plane

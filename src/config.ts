@@ -78,7 +78,7 @@ const camelToEnv = (key: string) => `WRO_${camelToKebab(key).replace(/-/g, '_').
 
 /** Reads settings from flags and environment; throws ConfigError naming every bad setting. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
-  const keys = Object.keys(settingsSchema.innerType().shape) as Array<keyof Settings>;
+  const keys = Object.keys(settingsSchema.shape) as Array<keyof Settings>;
   const raw: Record<string, string> = {};
   for (const key of keys) {
     const value = env[camelToEnv(key)];

@@ -73,7 +73,7 @@ export async function startOperator(
   let leading = !config.leaderElection;
   const elector = config.leaderElection
     ? new LeaderElector(
-        kubeConfig.makeApiClient(k8s.CoordinationV1Api),
+        kubeConfig.makeApiClient(k8s.CustomObjectsApi),
         {
           namespace: config.leaseNamespace,
           name: config.leaseName,

@@ -1,8 +1,10 @@
 // Leader election on a coordination.k8s.io/v1 Lease, with client-go's timing model: a candidate
 // takes the lease when it is free or its holder has not renewed it for leaseDuration; the leader
 // renews every retryPeriod and steps down if it cannot renew within renewDeadline. Every write
-// carries the lease's resourceVersion, so two candidates can never both win.
-import * as k8s from '@kubernetes/client-node';
+// carries the lease's resourceVersion, so two candidates can never both win. Leases go through
+// the generic object API because the typed client writes MicroTime fields with millisecond
+// precision, which the API server refuses.
+import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
 import { classifyError } from '../domain/errors.js';
 
@@ -14,6 +16,24 @@ export interface LeaderElectionSettings {
   renewDeadlineMs: number;
   retryPeriodMs: number;
 }
+
+interface Lease {
+  apiVersion: 'coordination.k8s.io/v1';
+  kind: 'Lease';
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec?: {
+    holderIdentity?: string | null;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
+const leases = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' } as const;
+
+/** metav1.MicroTime: RFC 3339 with exactly six fractional digits. */
+const microTime = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 export interface LeaderCallbacks {
   onStartedLeading: () => void;
@@ -27,7 +47,7 @@ export class LeaderElector {
   private stopped = false;
 
   constructor(
-    private readonly api: k8s.CoordinationV1Api,
+    private readonly api: k8s.CustomObjectsApi,
     private readonly settings: LeaderElectionSettings,
     private readonly callbacks: LeaderCallbacks,
     private readonly logger: Logger,
@@ -48,11 +68,11 @@ export class LeaderElector {
     if (!this.leading) return;
     this.leading = false;
     try {
-      const lease = await this.api.readNamespacedLease({ name: this.settings.name, namespace: this.settings.namespace });
+      const lease = await this.read();
       if (lease.spec?.holderIdentity === this.settings.identity) {
-        lease.spec.holderIdentity = undefined;
+        lease.spec.holderIdentity = null;
         lease.spec.leaseDurationSeconds = 1;
-        await this.api.replaceNamespacedLease({ name: this.settings.name, namespace: this.settings.namespace, body: lease });
+        await this.replace(lease);
       }
     } catch (error) {
       this.logger.warn('could not release the leader lease', { error: String(error) });
@@ -87,39 +107,60 @@ export class LeaderElector {
     this.timer = setTimeout(() => void this.tick(), this.settings.retryPeriodMs);
   }
 
+  private read(): Promise<Lease> {
+    return this.api.getNamespacedCustomObject({ ...leases, namespace: this.settings.namespace, name: this.settings.name });
+  }
+
+  private replace(lease: Lease): Promise<unknown> {
+    return this.api.replaceNamespacedCustomObject({
+      ...leases,
+      namespace: this.settings.namespace,
+      name: this.settings.name,
+      body: lease,
+    });
+  }
+
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { namespace, name, identity, leaseDurationMs } = this.settings;
     const now = new Date();
     const leaseDurationSeconds = Math.ceil(leaseDurationMs / 1000);
-    let lease: k8s.V1Lease;
+    let lease: Lease;
     try {
-      lease = await this.api.readNamespacedLease({ name, namespace });
+      lease = await this.read();
     } catch (error) {
       if (classifyError(error) !== 'not-found') throw error;
-      await this.api.createNamespacedLease({
+      await this.api.createNamespacedCustomObject({
+        ...leases,
         namespace,
         body: {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
           metadata: { name, namespace },
-          spec: { holderIdentity: identity, leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
-        },
+          spec: {
+            holderIdentity: identity,
+            leaseDurationSeconds,
+            acquireTime: microTime(now),
+            renewTime: microTime(now),
+            leaseTransitions: 0,
+          },
+        } satisfies Lease,
       });
       return true;
     }
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity;
-    const renewed = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
+    const renewed = spec.renewTime ? Date.parse(spec.renewTime) : 0;
     const expired = renewed + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000 < now.getTime();
     if (holder && holder !== identity && !expired) return false;
-    const transitions = (spec.leaseTransitions ?? 0) + (holder === identity ? 0 : 1);
     lease.spec = {
       ...spec,
       holderIdentity: identity,
       leaseDurationSeconds,
-      renewTime: now,
-      acquireTime: holder === identity ? spec.acquireTime : now,
-      leaseTransitions: transitions,
+      renewTime: microTime(now),
+      acquireTime: holder === identity && spec.acquireTime ? spec.acquireTime : microTime(now),
+      leaseTransitions: (spec.leaseTransitions ?? 0) + (holder === identity ? 0 : 1),
     };
-    await this.api.replaceNamespacedLease({ name, namespace, body: lease });
+    await this.replace(lease);
     return true;
   }
 }

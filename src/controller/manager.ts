@@ -97,7 +97,7 @@ export class Manager {
         get: (namespace, name) => this.getRequest(namespace, name),
         delete: (request) => this.deleteRequest(request),
       },
-      workflows: { candidates: (namespace, taskId, extra) => this.candidates(namespace, taskId, extra) },
+      workflows: { candidates: (namespace, target) => this.candidates(namespace, target) },
     });
   }
 
@@ -198,25 +198,17 @@ export class Manager {
     }
   }
 
-  private async candidates(namespace: string, taskId: string, extraSelector: string | undefined): Promise<Workflow[]> {
-    const cached = this.workflowsByTask
-      .keysFor(namespace, taskId)
-      .map((key) => this.workflowCache(namespace)?.get(namespace, key.slice(namespace.length + 1)))
+  private candidates(namespace: string, target: { taskId?: string | undefined; workflowName?: string | undefined }): Workflow[] {
+    const cache = this.workflowCache(namespace);
+    if (!cache) return [];
+    if (target.taskId === undefined) {
+      const named = target.workflowName === undefined ? undefined : cache.get(namespace, target.workflowName);
+      return named ? [named] : [];
+    }
+    return this.workflowsByTask
+      .keysFor(namespace, target.taskId)
+      .map((key) => cache.get(namespace, key.slice(namespace.length + 1)))
       .filter((workflow): workflow is Workflow => workflow !== undefined);
-    if (!extraSelector) return cached;
-    // The API server evaluates the user's extra selector (already validated by the core), ANDed
-    // with the task's labels, so the result can only narrow the task's own workflows.
-    const labels = this.domain.labels;
-    const selector = `${labels.workflowType}=${this.domain.workflowType},${labels.taskId}=${taskId},${extraSelector}`;
-    const list = (await this.api.listNamespacedCustomObject({
-      group: WORKFLOW_GROUP,
-      version: WORKFLOW_VERSION,
-      plural: WORKFLOW_PLURAL,
-      namespace,
-      labelSelector: selector,
-    })) as { items: Workflow[] };
-    const names = new Set(list.items.map((item) => item.metadata.name));
-    return cached.filter((workflow) => names.has(workflow.metadata.name));
   }
 
   private workflowCache(namespace: string): Reflector<Workflow> | undefined {

@@ -1,13 +1,13 @@
 // The status a ResumeRequest gets for each turn of its reconcile. Pure: given the request as
 // read and what happened, it returns the whole next status; the status writer turns it into one
 // merge patch. Counters (attempts, retryDelays) and first-seen times are carried over.
-import type { ResumeRequest, ResumeRequestStatus } from '../api/resume-request.js';
+import type { EventType, ResumeRequest, ResumeRequestStatus } from '../api/resume-request.js';
 
 type Condition = NonNullable<ResumeRequestStatus['conditions']>[number];
 
 export interface Resolved {
-  taskId?: string;
-  eventType?: string;
+  taskId?: string | undefined;
+  eventType?: EventType | undefined;
 }
 
 function base(request: ResumeRequest, resolved: Resolved, now: Date): ResumeRequestStatus {

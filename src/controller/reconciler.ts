@@ -10,7 +10,6 @@ import type { DomainConfig } from '../domain/config.js';
 import { resolveRequest } from '../domain/correlate.js';
 import { decide, type Decision } from '../domain/decide.js';
 import { classifyError } from '../domain/errors.js';
-import { markerKeyFor } from '../domain/resume-mutation.js';
 import type { ResumeBackend } from '../backends/backend.js';
 import type { BreakerRegistry } from '../resilience/breakers.js';
 import { formatDelay, retryDelayMs, type RetrySettings } from '../resilience/retry-schedule.js';
@@ -27,8 +26,11 @@ export interface RequestStore {
 }
 
 export interface WorkflowSource {
-  /** Play workflows of one task in one namespace, narrowed by an extra label selector when given. */
-  candidates(namespace: string, taskId: string, extraSelector: string | undefined): Promise<Workflow[]>;
+  /**
+   * Play workflows of one task (or the one named workflow) in one namespace, from the cache.
+   * The core narrows them further; this only has to include every possible target.
+   */
+  candidates(namespace: string, target: { taskId?: string | undefined; workflowName?: string | undefined }): Workflow[];
 }
 
 export interface ReconcilerContext {
@@ -70,7 +72,7 @@ export class Reconciler {
     if ('reason' in resolved) {
       return this.finish(request, {}, { phase: resolved.phase, reason: resolved.reason, message: resolved.message }, now, log);
     }
-    const workflows = await this.ctx.workflows.candidates(namespace, resolved.taskId, request.spec.labelSelector);
+    const workflows = this.ctx.workflows.candidates(namespace, resolved);
     const decision = decide({ request, resolved, workflows, now, config: this.ctx.domain });
     const ids: Resolved = { taskId: resolved.taskId, eventType: resolved.eventType };
     log.debug('decided', { action: decision.action, workflow: 'workflowName' in decision ? decision.workflowName : undefined });
@@ -115,16 +117,15 @@ export class Reconciler {
     const next = request.status?.nextAttemptTime ? Date.parse(request.status.nextAttemptTime) : 0;
     if (next > now.getTime()) return requeueAfter(next - now.getTime());
 
-    const markerValue = `${request.metadata.namespace}/${request.metadata.name}`;
     const target = {
       namespace: request.metadata.namespace!,
       workflowName: decision.workflowName,
       nodeId: decision.nodeId,
       stage: decision.stage,
-      parameters: request.spec.resumeParameters ?? {},
-      markerKey: markerKeyFor(decision.stage),
-      markerValue,
-      message: `resumed by ResumeRequest ${markerValue}`,
+      parameters: decision.parameters,
+      markerKey: decision.markerKey,
+      markerValue: decision.markerValue,
+      message: decision.nodeMessage,
       now,
     };
     const attemptNumber = (request.status?.attempts ?? 0) + 1;
@@ -155,7 +156,7 @@ export class Reconciler {
         workflowRef(target.namespace, decision.workflowName),
         'Normal',
         'Resumed',
-        `node ${decision.nodeName} resumed by ResumeRequest ${markerValue}`,
+        `node ${decision.nodeName} resumed by ResumeRequest ${decision.markerValue}`,
       );
       return this.finish(
         request,

@@ -87,6 +87,11 @@ export async function createNamespace(prefix: string): Promise<string> {
   return name;
 }
 
+/** Thrown by a probe to stop waiting at once: the awaited state can no longer come. */
+export class GiveUp extends Error {
+  override readonly name = 'GiveUp';
+}
+
 /** Polls until `probe` returns a value other than undefined, or fails with the last observation. */
 export async function waitFor<T>(
   description: string,
@@ -100,6 +105,7 @@ export async function waitFor<T>(
       const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof GiveUp) throw error;
       lastError = error;
     }
     if (Date.now() >= deadline) {

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { WorkQueue } from '../../src/controller/work-queue.js';
 
 function deferred() {

@@ -1,0 +1,132 @@
+// Runs the built operator (dist/src/main.js) as a child process against the plane, authenticated
+// as its ServiceAccount under the shipped RBAC (config/rbac), never as admin.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { plane, projectRoot, run, waitFor } from './plane.js';
+
+const mainScript = join(projectRoot, 'dist/src/main.js');
+let operatorKubeconfig: string | undefined;
+const started = new Set<RunningOperator>();
+
+/** Kills every operator this test file started and has not stopped, so none outlives it. */
+export async function stopAllOperators(): Promise<void> {
+  await Promise.all([...started].map((operator) => operator.kill()));
+}
+
+/** The operator's kubeconfig: a ServiceAccount token bound by config/rbac, made once per run. */
+export async function operatorKubeconfigPath(): Promise<string> {
+  if (operatorKubeconfig) return operatorKubeconfig;
+  const p = plane();
+  const path = join(p.dir, `operator-${process.pid}.kubeconfig`);
+  const result = await run(join(projectRoot, 'hack/operator-kubeconfig'), [p.dir, path]);
+  if (result.code !== 0) throw new Error(`hack/operator-kubeconfig failed: ${result.stderr}`);
+  operatorKubeconfig = path;
+  return path;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface RunningOperator {
+  name: string;
+  port: number;
+  process: ChildProcess;
+  logFile: string;
+  logs(): string;
+  exited: Promise<number | null>;
+  metrics(): Promise<string>;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+  kill(): Promise<number | null>;
+}
+
+/**
+ * Starts an operator watching `namespace`. Settings default to fast retries so tests finish
+ * quickly; `env` overrides any WRO_* setting.
+ */
+export async function startOperator(name: string, namespace: string, env: Record<string, string> = {}): Promise<RunningOperator> {
+  if (!existsSync(mainScript)) throw new Error(`${mainScript} is missing: run \`make build\` (make test does) first`);
+  const kubeconfig = await operatorKubeconfigPath();
+  const port = await freePort();
+  const logFile = join(plane().dir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, [mainScript], {
+    env: {
+      PATH: process.env.PATH,
+      KUBECONFIG: kubeconfig,
+      WRO_NAMESPACES: namespace,
+      WRO_LISTEN: `127.0.0.1:${port}`,
+      WRO_IDENTITY: name,
+      WRO_LEASE_NAME: `operator-${namespace}`,
+      WRO_LOG_LEVEL: 'debug',
+      WRO_RETRY_INITIAL_DELAY_MS: '300',
+      WRO_RETRY_MAX_DELAY_MS: '2000',
+      WRO_LEASE_DURATION_MS: '4000',
+      WRO_RENEW_DEADLINE_MS: '3000',
+      WRO_RETRY_PERIOD_MS: '500',
+      WRO_WATCH_TIMEOUT_SECONDS: '20',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const operator: RunningOperator = {
+    name,
+    port,
+    process: child,
+    logFile,
+    logs: () => readFileSync(logFile, 'utf8'),
+    exited,
+    metrics: async () => (await fetch(`${url}/metrics`)).text(),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      return exited;
+    },
+  };
+  started.add(operator);
+  let exitCode: number | null | undefined;
+  void exited.then((code) => {
+    exitCode = code;
+    started.delete(operator);
+  });
+  await waitFor(
+    `operator ${name} to answer /healthz`,
+    async () => {
+      if (exitCode !== undefined) throw new Error(`operator ${name} exited with ${exitCode}:\n${operator.logs().slice(-3000)}`);
+      const response = await fetch(`${url}/healthz`).catch(() => undefined);
+      return response?.ok ? true : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
+  return operator;
+}
+
+/** Waits until `operator` is the leader and its caches are synced. */
+export function waitUntilLeading(operator: RunningOperator, timeoutMs = 20_000): Promise<true> {
+  return waitFor(
+    `operator ${operator.name} to lead with synced caches`,
+    async () => {
+      const metrics = await operator.metrics();
+      const ready = await fetch(`http://127.0.0.1:${operator.port}/readyz`);
+      return /^workflow_resume_leader 1$/m.test(metrics) && ready.ok ? true : undefined;
+    },
+    { timeoutMs },
+  );
+}
