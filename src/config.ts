@@ -31,6 +31,7 @@ const settingsSchema = z
     breakerConsecutiveFailures: int(1, 1000).default(5),
     breakerHalfOpenAfterMs: int(100, 3_600_000).default(10_000),
     breakerWorkflowCapacity: int(1, 1_000_000).default(1000),
+    attemptTimeoutMs: int(100, 600_000).default(30_000),
     backend: z.enum(['kubernetes', 'argo-server']).default('kubernetes'),
     argoServerUrl: z.url({ protocol: /^https?$/ }).optional(),
     argoServerTokenFile: z.string().optional(),

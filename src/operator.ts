@@ -46,6 +46,7 @@ export async function startOperator(
       consecutiveFailures: config.breakerConsecutiveFailures,
       halfOpenAfterMs: config.breakerHalfOpenAfterMs,
       workflowCapacity: config.breakerWorkflowCapacity,
+      attemptTimeoutMs: config.attemptTimeoutMs,
     },
     (breaker, value) => metrics.circuitBreakerState.set({ breaker }, value),
   );

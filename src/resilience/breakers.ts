@@ -5,8 +5,11 @@
 import {
   CircuitState,
   ConsecutiveBreaker,
+  TimeoutStrategy,
   circuitBreaker,
   handleWhen,
+  isTaskCancelledError,
+  timeout,
   wrap,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
@@ -16,6 +19,8 @@ export interface BreakerSettings {
   consecutiveFailures: number;
   halfOpenAfterMs: number;
   workflowCapacity: number;
+  /** Bound on one attempt; a hung API call counts as a retryable failure. */
+  attemptTimeoutMs: number;
 }
 
 /** 0 closed, 1 half-open, 2 open: the scale of the circuit_breaker_state metric. */
@@ -33,9 +38,21 @@ export class BreakerRegistry {
     private readonly report: BreakerGauge = () => {},
   ) {}
 
-  /** Runs `fn` through the backend's and the workflow's breakers; throws BrokenCircuitError when either is open. */
+  /**
+   * Runs `fn` through the backend's and the workflow's breakers, bounded by the attempt timeout;
+   * throws BrokenCircuitError when either breaker is open.
+   */
   execute<T>(backend: string, workflowKey: string, fn: () => Promise<T>): Promise<T> {
-    return wrap(this.backendBreaker(backend), this.workflowBreaker(workflowKey)).execute(fn);
+    const bounded = timeout(this.settings.attemptTimeoutMs, TimeoutStrategy.Aggressive);
+    return wrap(this.backendBreaker(backend), this.workflowBreaker(workflowKey)).execute(() =>
+      bounded.execute(fn).catch((error: unknown) => {
+        // A timed-out write may still land; the next attempt re-reads and sees it by its marker.
+        if (isTaskCancelledError(error)) {
+          throw Object.assign(new Error(`attempt timed out after ${this.settings.attemptTimeoutMs} ms`), { code: 'ETIMEDOUT' });
+        }
+        throw error;
+      }),
+    );
   }
 
   stateOf(name: string): CircuitState | undefined {
