@@ -15,7 +15,12 @@ const settingsSchema = z
     namespaces: z
       .string()
       .default('')
-      .transform((value) => value.split(',').map((namespace) => namespace.trim()).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((namespace) => namespace.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().max(63).regex(dns1123, 'must be a DNS-1123 label'))),
     concurrency: int(1, 256).default(8),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
@@ -54,16 +59,32 @@ const settingsSchema = z
   .strict()
   .superRefine((settings, ctx) => {
     if (settings.backend === 'argo-server' && !settings.argoServerUrl) {
-      ctx.addIssue({ code: 'custom', path: ['argoServerUrl'], message: 'is required when backend is argo-server' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['argoServerUrl'],
+        message: 'is required when backend is argo-server',
+      });
     }
     if (settings.renewDeadlineMs >= settings.leaseDurationMs) {
-      ctx.addIssue({ code: 'custom', path: ['renewDeadlineMs'], message: 'must be shorter than leaseDurationMs' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['renewDeadlineMs'],
+        message: 'must be shorter than leaseDurationMs',
+      });
     }
     if (settings.retryPeriodMs >= settings.renewDeadlineMs) {
-      ctx.addIssue({ code: 'custom', path: ['retryPeriodMs'], message: 'must be shorter than renewDeadlineMs' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retryPeriodMs'],
+        message: 'must be shorter than renewDeadlineMs',
+      });
     }
     if (settings.retryInitialDelayMs > settings.retryMaxDelayMs) {
-      ctx.addIssue({ code: 'custom', path: ['retryInitialDelayMs'], message: 'must not exceed retryMaxDelayMs' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retryInitialDelayMs'],
+        message: 'must not exceed retryMaxDelayMs',
+      });
     }
   });
 

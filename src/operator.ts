@@ -63,7 +63,12 @@ export async function startOperator(
     ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
     maxWaitRecheckMs: config.resyncIntervalMs,
     statusWriter: new StatusWriter(kubeConfig.makeApiClient(k8s.CustomObjectsApi)),
-    events: new EventRecorder(kubeConfig.makeApiClient(k8s.CoreV1Api), 'workflow-resume-operator', config.identity, logger),
+    events: new EventRecorder(
+      kubeConfig.makeApiClient(k8s.CoreV1Api),
+      'workflow-resume-operator',
+      config.identity,
+      logger,
+    ),
     backend: createBackend(config, kubeConfig),
     breakers,
     metrics,
@@ -109,7 +114,11 @@ export async function startOperator(
     metrics.isLeader.set(1);
     manager.start();
   }
-  logger.info('operator started', { listen: config.listen, backend: config.backend, identity: config.identity });
+  logger.info('operator started', {
+    listen: config.listen,
+    backend: config.backend,
+    identity: config.identity,
+  });
 
   return {
     server,

@@ -7,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import * as k8s from '@kubernetes/client-node';
-import { WORKFLOW_GROUP, WORKFLOW_PLURAL, WORKFLOW_VERSION, isActiveSuspendNode, type Workflow } from '../api/workflow.js';
+import {
+  WORKFLOW_GROUP,
+  WORKFLOW_PLURAL,
+  WORKFLOW_VERSION,
+  isActiveSuspendNode,
+  type Workflow,
+} from '../api/workflow.js';
 import type { ResumeBackend, ResumeResult, ResumeTarget } from './backend.js';
 
 export interface ArgoServerOptions {
@@ -75,7 +81,9 @@ export class ArgoServerBackend implements ResumeBackend {
           method,
           headers: {
             accept: 'application/json',
-            ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+            ...(payload
+              ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+              : {}),
             ...(token ? { authorization: `Bearer ${token}` } : {}),
           },
           rejectUnauthorized: !this.options.insecureSkipVerify,
@@ -97,7 +105,9 @@ export class ArgoServerBackend implements ResumeBackend {
           res.on('error', reject);
         },
       );
-      req.on('timeout', () => req.destroy(Object.assign(new Error('argo-server request timed out'), { code: 'ETIMEDOUT' })));
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error('argo-server request timed out'), { code: 'ETIMEDOUT' })),
+      );
       req.on('error', reject);
       req.end(payload);
     });

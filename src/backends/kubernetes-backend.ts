@@ -28,7 +28,8 @@ export class KubernetesBackend implements ResumeBackend {
       message: target.message,
       now: target.now,
     });
-    if (!result.ok) return { outcome: 'rejected', reason: result.reason, message: result.message, apiRequests: 1 };
+    if (!result.ok)
+      return { outcome: 'rejected', reason: result.reason, message: result.message, apiRequests: 1 };
     if (!result.changed) return { outcome: 'stale', apiRequests: 1 };
     await this.api.replaceNamespacedCustomObject({
       ...workflows,

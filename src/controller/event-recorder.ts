@@ -48,7 +48,11 @@ export class EventRecorder {
         },
       });
     } catch (error) {
-      this.logger.warn('could not record event', { reason, target: `${target.namespace}/${target.name}`, error: String(error) });
+      this.logger.warn('could not record event', {
+        reason,
+        target: `${target.namespace}/${target.name}`,
+        error: String(error),
+      });
     }
   }
 }

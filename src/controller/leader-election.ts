@@ -94,7 +94,10 @@ export class LeaderElector {
       this.lastRenew = now;
       if (!this.leading) {
         this.leading = true;
-        this.logger.info('became leader', { lease: `${this.settings.namespace}/${this.settings.name}`, identity: this.settings.identity });
+        this.logger.info('became leader', {
+          lease: `${this.settings.namespace}/${this.settings.name}`,
+          identity: this.settings.identity,
+        });
         this.callbacks.onStartedLeading();
       }
     } else if (this.leading && now - this.lastRenew > this.settings.renewDeadlineMs) {
@@ -108,7 +111,11 @@ export class LeaderElector {
   }
 
   private read(): Promise<Lease> {
-    return this.api.getNamespacedCustomObject({ ...leases, namespace: this.settings.namespace, name: this.settings.name });
+    return this.api.getNamespacedCustomObject({
+      ...leases,
+      namespace: this.settings.namespace,
+      name: this.settings.name,
+    });
   }
 
   private replace(lease: Lease): Promise<unknown> {

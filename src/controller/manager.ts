@@ -140,7 +140,11 @@ export class Manager {
         return;
       }
       const delay = this.backoff.next(key);
-      this.logger.warn('reconcile failed, requeueing', { request: key, retryInMs: delay, error: describeError(error) });
+      this.logger.warn('reconcile failed, requeueing', {
+        request: key,
+        retryInMs: delay,
+        error: describeError(error),
+      });
       this.queue.addAfter(key, delay);
     }
   }
@@ -151,7 +155,11 @@ export class Manager {
     if (type === 'deleted' || (phase && isTerminalPhase(phase))) {
       this.waitingByTask.remove(key);
     } else {
-      this.waitingByTask.set(key, request.metadata.namespace!, request.status?.taskId ?? request.spec?.taskId);
+      this.waitingByTask.set(
+        key,
+        request.metadata.namespace!,
+        request.status?.taskId ?? request.spec?.taskId,
+      );
     }
     if (type === 'deleted') return;
     // Our own status writes come back as modifications; only a changed generation or a fresh
@@ -175,7 +183,13 @@ export class Manager {
 
   private async getRequest(namespace: string, name: string): Promise<ResumeRequest | undefined> {
     try {
-      return (await this.api.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace, name })) as ResumeRequest;
+      return (await this.api.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace,
+        name,
+      })) as ResumeRequest;
     } catch (error) {
       if (classifyError(error) === 'not-found') return undefined;
       throw error;
@@ -190,7 +204,9 @@ export class Manager {
         plural: PLURAL,
         namespace: request.metadata.namespace!,
         name: request.metadata.name!,
-        body: { preconditions: { uid: request.metadata.uid, resourceVersion: request.metadata.resourceVersion } },
+        body: {
+          preconditions: { uid: request.metadata.uid, resourceVersion: request.metadata.resourceVersion },
+        },
       });
       this.logger.info('deleted finished request after its TTL', { request: keyOf(request) });
     } catch (error) {
@@ -198,7 +214,10 @@ export class Manager {
     }
   }
 
-  private candidates(namespace: string, target: { taskId?: string | undefined; workflowName?: string | undefined }): Workflow[] {
+  private candidates(
+    namespace: string,
+    target: { taskId?: string | undefined; workflowName?: string | undefined },
+  ): Workflow[] {
     const cache = this.workflowCache(namespace);
     if (!cache) return [];
     if (target.taskId === undefined) {

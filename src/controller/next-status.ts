@@ -44,7 +44,12 @@ export interface Finish {
 }
 
 /** A terminal status: nothing will be done for this request again. */
-export function finished(request: ResumeRequest, resolved: Resolved, finish: Finish, now: Date): ResumeRequestStatus {
+export function finished(
+  request: ResumeRequest,
+  resolved: Resolved,
+  finish: Finish,
+  now: Date,
+): ResumeRequestStatus {
   const status = base(request, resolved, now);
   Object.assign(status, {
     phase: finish.phase,
@@ -52,7 +57,14 @@ export function finished(request: ResumeRequest, resolved: Resolved, finish: Fin
     message: finish.message,
     completionTime: now.toISOString(),
   });
-  for (const key of ['workflowName', 'resumedNode', 'candidates', 'validationErrors', 'resumeTime', 'attempts'] as const) {
+  for (const key of [
+    'workflowName',
+    'resumedNode',
+    'candidates',
+    'validationErrors',
+    'resumeTime',
+    'attempts',
+  ] as const) {
     if (finish[key] !== undefined) (status as Record<string, unknown>)[key] = finish[key];
   }
   status.conditions = withCondition(status.conditions, {
@@ -72,7 +84,12 @@ export interface Waiting {
   candidates?: string[];
 }
 
-export function waiting(request: ResumeRequest, resolved: Resolved, wait: Waiting, now: Date): ResumeRequestStatus {
+export function waiting(
+  request: ResumeRequest,
+  resolved: Resolved,
+  wait: Waiting,
+  now: Date,
+): ResumeRequestStatus {
   const status = base(request, resolved, now);
   Object.assign(status, { phase: 'Waiting', reason: wait.reason, message: wait.message });
   if (wait.workflowName !== undefined) status.workflowName = wait.workflowName;
@@ -91,7 +108,12 @@ export interface AttemptFailed {
 }
 
 /** A failed attempt that will be retried: counted, its delay recorded. */
-export function retrying(request: ResumeRequest, resolved: Resolved, failure: AttemptFailed, now: Date): ResumeRequestStatus {
+export function retrying(
+  request: ResumeRequest,
+  resolved: Resolved,
+  failure: AttemptFailed,
+  now: Date,
+): ResumeRequestStatus {
   const status = base(request, resolved, now);
   Object.assign(status, {
     phase: 'Resuming',
@@ -114,7 +136,12 @@ export interface CircuitOpen {
 }
 
 /** The breaker refused the attempt: nothing was sent, so no attempt is counted. */
-export function circuitOpen(request: ResumeRequest, resolved: Resolved, open: CircuitOpen, now: Date): ResumeRequestStatus {
+export function circuitOpen(
+  request: ResumeRequest,
+  resolved: Resolved,
+  open: CircuitOpen,
+  now: Date,
+): ResumeRequestStatus {
   const status = base(request, resolved, now);
   const message = `circuit breaker ${open.breaker} is open after repeated failures; the next attempt is at ${open.nextAttemptTime.toISOString()}`;
   Object.assign(status, {

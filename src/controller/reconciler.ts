@@ -4,7 +4,14 @@
 // times with the same outcome; all progress lives in the request's status and in the marker
 // annotation the resume writes on the workflow.
 import { isBrokenCircuitError } from 'cockatiel';
-import { KIND, GROUP, VERSION, isTerminalPhase, type ResumeRequest, type ResumeRequestStatus } from '../api/resume-request.js';
+import {
+  KIND,
+  GROUP,
+  VERSION,
+  isTerminalPhase,
+  type ResumeRequest,
+  type ResumeRequestStatus,
+} from '../api/resume-request.js';
 import type { Workflow } from '../api/workflow.js';
 import type { DomainConfig } from '../domain/config.js';
 import { resolveRequest } from '../domain/correlate.js';
@@ -30,7 +37,10 @@ export interface WorkflowSource {
    * Play workflows of one task (or the one named workflow) in one namespace, from the cache.
    * The core narrows them further; this only has to include every possible target.
    */
-  candidates(namespace: string, target: { taskId?: string | undefined; workflowName?: string | undefined }): Workflow[];
+  candidates(
+    namespace: string,
+    target: { taskId?: string | undefined; workflowName?: string | undefined },
+  ): Workflow[];
 }
 
 export interface ReconcilerContext {
@@ -51,7 +61,12 @@ export interface ReconcilerContext {
   now: () => Date;
 }
 
-const workflowRef = (namespace: string, name: string) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', namespace, name });
+const workflowRef = (namespace: string, name: string) => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Workflow',
+  namespace,
+  name,
+});
 
 export class Reconciler {
   constructor(private readonly ctx: ReconcilerContext) {}
@@ -70,12 +85,21 @@ export class Reconciler {
 
     const resolved = resolveRequest(request, this.ctx.domain);
     if ('reason' in resolved) {
-      return this.finish(request, {}, { phase: resolved.phase, reason: resolved.reason, message: resolved.message }, now, log);
+      return this.finish(
+        request,
+        {},
+        { phase: resolved.phase, reason: resolved.reason, message: resolved.message },
+        now,
+        log,
+      );
     }
     const workflows = this.ctx.workflows.candidates(namespace, resolved);
     const decision = decide({ request, resolved, workflows, now, config: this.ctx.domain });
     const ids: Resolved = { taskId: resolved.taskId, eventType: resolved.eventType };
-    log.debug('decided', { action: decision.action, workflow: 'workflowName' in decision ? decision.workflowName : undefined });
+    log.debug('decided', {
+      action: decision.action,
+      workflow: 'workflowName' in decision ? decision.workflowName : undefined,
+    });
 
     switch (decision.action) {
       case 'complete':
@@ -99,7 +123,10 @@ export class Reconciler {
       log.info('waiting', { reason: decision.reason, workflow: decision.workflowName });
       await this.write(request, status);
       await this.event(request, 'Normal', decision.reason, decision.message);
-    } else if (request.status.message !== status.message || request.status.observedGeneration !== status.observedGeneration) {
+    } else if (
+      request.status.message !== status.message ||
+      request.status.observedGeneration !== status.observedGeneration
+    ) {
       await this.write(request, status);
     }
     // Workflow changes wake the request through the task index; this is the safety net and the deadline.
@@ -130,8 +157,10 @@ export class Reconciler {
     };
     const attemptNumber = (request.status?.attempts ?? 0) + 1;
     try {
-      const result = await this.ctx.breakers.execute(this.ctx.backend.name, `${target.namespace}/${target.workflowName}`, () =>
-        this.ctx.backend.resume(target),
+      const result = await this.ctx.breakers.execute(
+        this.ctx.backend.name,
+        `${target.namespace}/${target.workflowName}`,
+        () => this.ctx.backend.resume(target),
       );
       if (result.outcome === 'stale') {
         this.ctx.metrics.attemptsTotal.inc({ result: 'conflict' });
@@ -142,16 +171,27 @@ export class Reconciler {
         return this.finish(
           request,
           ids,
-          { phase: 'Failed', reason: result.reason, message: result.message, workflowName: decision.workflowName, attempts: attemptNumber },
+          {
+            phase: 'Failed',
+            reason: result.reason,
+            message: result.message,
+            workflowName: decision.workflowName,
+            attempts: attemptNumber,
+          },
           now,
           log,
         );
       }
       this.ctx.metrics.attemptsTotal.inc({ result: 'success' });
       const created = Date.parse(request.metadata.creationTimestamp ?? '');
-      if (Number.isFinite(created)) this.ctx.metrics.durationSeconds.observe(Math.max(0, (now.getTime() - created) / 1000));
+      if (Number.isFinite(created))
+        this.ctx.metrics.durationSeconds.observe(Math.max(0, (now.getTime() - created) / 1000));
       this.ctx.metrics.retryAttempts.observe(attemptNumber);
-      log.info('resumed workflow', { workflow: decision.workflowName, node: decision.nodeName, attempt: attemptNumber });
+      log.info('resumed workflow', {
+        workflow: decision.workflowName,
+        node: decision.nodeName,
+        attempt: attemptNumber,
+      });
       await this.ctx.events.record(
         workflowRef(target.namespace, decision.workflowName),
         'Normal',
@@ -193,8 +233,21 @@ export class Reconciler {
       const nextAttemptTime = new Date(now.getTime() + this.ctx.halfOpenAfterMs);
       if (request.status?.reason !== 'CircuitOpen') {
         log.warn('circuit open, attempt deferred', { workflow: decision.workflowName });
-        await this.write(request, circuitOpen(request, ids, { breaker: this.ctx.backend.name, workflowName: decision.workflowName, nextAttemptTime }, now));
-        await this.event(request, 'Warning', 'CircuitOpen', `resume of ${decision.workflowName} deferred: circuit breaker open`);
+        await this.write(
+          request,
+          circuitOpen(
+            request,
+            ids,
+            { breaker: this.ctx.backend.name, workflowName: decision.workflowName, nextAttemptTime },
+            now,
+          ),
+        );
+        await this.event(
+          request,
+          'Warning',
+          'CircuitOpen',
+          `resume of ${decision.workflowName} deferred: circuit breaker open`,
+        );
       }
       return requeueAfter(this.ctx.halfOpenAfterMs);
     }
@@ -203,7 +256,10 @@ export class Reconciler {
     if (kind === 'conflict' || kind === 'not-found') {
       // The workflow changed or vanished between the read and the write: decide again on fresh state.
       this.ctx.metrics.attemptsTotal.inc({ result: 'conflict' });
-      log.debug('workflow changed during resume, deciding again', { workflow: decision.workflowName, error: detail });
+      log.debug('workflow changed during resume, deciding again', {
+        workflow: decision.workflowName,
+        error: detail,
+      });
       return requeueAfter(0);
     }
     if (kind === 'terminal') {
@@ -211,7 +267,13 @@ export class Reconciler {
       return this.finish(
         request,
         ids,
-        { phase: 'Failed', reason: 'BackendError', message: `the resume was refused: ${detail}; check the operator's RBAC and the workflow`, workflowName: decision.workflowName, attempts: attemptNumber },
+        {
+          phase: 'Failed',
+          reason: 'BackendError',
+          message: `the resume was refused: ${detail}; check the operator's RBAC and the workflow`,
+          workflowName: decision.workflowName,
+          attempts: attemptNumber,
+        },
         now,
         log,
       );
@@ -234,7 +296,12 @@ export class Reconciler {
     }
     const delay = retryDelayMs(this.ctx.retry, attemptNumber);
     const nextAttemptTime = new Date(now.getTime() + delay);
-    log.warn('resume attempt failed, retrying', { workflow: decision.workflowName, attempt: attemptNumber, retryInMs: delay, error: detail });
+    log.warn('resume attempt failed, retrying', {
+      workflow: decision.workflowName,
+      attempt: attemptNumber,
+      retryInMs: delay,
+      error: detail,
+    });
     await this.write(
       request,
       retrying(
@@ -255,11 +322,27 @@ export class Reconciler {
     return requeueAfter(delay);
   }
 
-  private async finish(request: ResumeRequest, ids: Resolved, finish: Finish, now: Date, log: Logger): Promise<ReconcileResult> {
+  private async finish(
+    request: ResumeRequest,
+    ids: Resolved,
+    finish: Finish,
+    now: Date,
+    log: Logger,
+  ): Promise<ReconcileResult> {
     await this.write(request, finished(request, ids, finish, now));
     this.ctx.metrics.requestsTotal.inc({ phase: finish.phase, reason: finish.reason });
-    log.info('finished', { phase: finish.phase, reason: finish.reason, workflow: finish.workflowName, message: finish.message });
-    await this.event(request, finish.phase === 'Failed' ? 'Warning' : 'Normal', finish.reason, finish.message);
+    log.info('finished', {
+      phase: finish.phase,
+      reason: finish.reason,
+      workflow: finish.workflowName,
+      message: finish.message,
+    });
+    await this.event(
+      request,
+      finish.phase === 'Failed' ? 'Warning' : 'Normal',
+      finish.reason,
+      finish.message,
+    );
     return this.ttlRequeue(now);
   }
 
@@ -276,7 +359,9 @@ export class Reconciler {
   }
 
   private ttlRequeue(_now: Date): ReconcileResult {
-    return this.ctx.ttlSecondsAfterFinished === 0 ? done : requeueAfter(this.ctx.ttlSecondsAfterFinished * 1000);
+    return this.ctx.ttlSecondsAfterFinished === 0
+      ? done
+      : requeueAfter(this.ctx.ttlSecondsAfterFinished * 1000);
   }
 
   private async write(request: ResumeRequest, status: ResumeRequestStatus): Promise<void> {
@@ -301,8 +386,15 @@ export class Reconciler {
 
 /** The error as a user reads it in status: HTTP status and the API's own reason when there is one. */
 export function describeError(error: unknown): string {
-  const e = error as { code?: unknown; statusCode?: unknown; body?: unknown; message?: unknown; cause?: { code?: unknown } };
-  const status = typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  const e = error as {
+    code?: unknown;
+    statusCode?: unknown;
+    body?: unknown;
+    message?: unknown;
+    cause?: { code?: unknown };
+  };
+  const status =
+    typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
   let apiMessage: string | undefined;
   if (typeof e?.body === 'string') {
     try {
@@ -313,7 +405,12 @@ export function describeError(error: unknown): string {
   } else if (e?.body && typeof e.body === 'object') {
     apiMessage = (e.body as { message?: string }).message;
   }
-  const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
-  const parts = [status ? `HTTP ${status}` : undefined, code, apiMessage ?? (typeof e?.message === 'string' ? e.message : String(error))];
+  const code =
+    typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
+  const parts = [
+    status ? `HTTP ${status}` : undefined,
+    code,
+    apiMessage ?? (typeof e?.message === 'string' ? e.message : String(error)),
+  ];
   return parts.filter(Boolean).join(': ').slice(0, 512);
 }

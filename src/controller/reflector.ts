@@ -106,7 +106,14 @@ export class Reflector<T extends Meta> {
 
   private listPage(continueToken: string | undefined): Promise<unknown> {
     const { group, version, plural, namespace, labelSelector } = this.options;
-    const common = { group, version, plural, labelSelector, limit: this.options.pageSize ?? 500, _continue: continueToken };
+    const common = {
+      group,
+      version,
+      plural,
+      labelSelector,
+      limit: this.options.pageSize ?? 500,
+      _continue: continueToken,
+    };
     return namespace
       ? this.api.listNamespacedCustomObject({ ...common, namespace })
       : this.api.listClusterCustomObject(common);
@@ -183,7 +190,10 @@ export class Reflector<T extends Meta> {
   private retryLater(what: string, error: unknown): void {
     if (!this.running) return;
     this.failures += 1;
-    const delay = Math.min(this.options.backoffMaxMs, this.options.backoffInitialMs * 2 ** (this.failures - 1));
+    const delay = Math.min(
+      this.options.backoffMaxMs,
+      this.options.backoffInitialMs * 2 ** (this.failures - 1),
+    );
     this.options.logger.warn(`${what} failed, retrying`, {
       resource: this.name,
       attempt: this.failures,

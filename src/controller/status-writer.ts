@@ -3,7 +3,13 @@
 // write fails with 409 and the reconcile runs again on fresh state. Fields the new status no
 // longer has are sent as null, so the patch replaces the status rather than merging into it.
 import * as k8s from '@kubernetes/client-node';
-import { GROUP, PLURAL, VERSION, type ResumeRequest, type ResumeRequestStatus } from '../api/resume-request.js';
+import {
+  GROUP,
+  PLURAL,
+  VERSION,
+  type ResumeRequest,
+  type ResumeRequestStatus,
+} from '../api/resume-request.js';
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 

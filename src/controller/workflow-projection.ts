@@ -9,7 +9,9 @@ import { readNodes } from '../domain/compressed-nodes.js';
 export function projectWorkflow(workflow: Workflow, config: DomainConfig): Workflow {
   const { metadata, spec, status } = workflow;
   const annotations = Object.fromEntries(
-    Object.entries(metadata.annotations ?? {}).filter(([key]) => key.startsWith(config.markerAnnotationPrefix)),
+    Object.entries(metadata.annotations ?? {}).filter(([key]) =>
+      key.startsWith(config.markerAnnotationPrefix),
+    ),
   );
   const projected: Workflow = {
     metadata: {

@@ -7,7 +7,11 @@ export type Logger = winston.Logger;
 export function createLogger(level: string): Logger {
   return winston.createLogger({
     level,
-    format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json()),
+    format: winston.format.combine(
+      winston.format.timestamp(),
+      winston.format.errors({ stack: true }),
+      winston.format.json(),
+    ),
     defaultMeta: { component: 'workflow-resume-operator' },
     transports: [new winston.transports.Console()],
   });
@@ -15,5 +19,8 @@ export function createLogger(level: string): Logger {
 
 /** A logger that drops everything, for code paths and tests that need one but not its output. */
 export function silentLogger(): Logger {
-  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
+  return winston.createLogger({
+    silent: true,
+    transports: [new winston.transports.Console({ silent: true })],
+  });
 }

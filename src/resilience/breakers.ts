@@ -48,7 +48,9 @@ export class BreakerRegistry {
       bounded.execute(fn).catch((error: unknown) => {
         // A timed-out write may still land; the next attempt re-reads and sees it by its marker.
         if (isTaskCancelledError(error)) {
-          throw Object.assign(new Error(`attempt timed out after ${this.settings.attemptTimeoutMs} ms`), { code: 'ETIMEDOUT' });
+          throw Object.assign(new Error(`attempt timed out after ${this.settings.attemptTimeoutMs} ms`), {
+            code: 'ETIMEDOUT',
+          });
         }
         throw error;
       }),

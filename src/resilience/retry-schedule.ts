@@ -17,7 +17,11 @@ export interface RetrySettings {
 type Random = () => number;
 
 /** The delay to wait after the `failedAttempts`-th failed attempt (1-based). */
-export function retryDelayMs(settings: RetrySettings, failedAttempts: number, random: Random = Math.random): number {
+export function retryDelayMs(
+  settings: RetrySettings,
+  failedAttempts: number,
+  random: Random = Math.random,
+): number {
   const backoff = new ExponentialBackoff<number>({
     initialDelay: settings.initialDelayMs,
     maxDelay: settings.maxDelayMs,

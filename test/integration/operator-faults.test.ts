@@ -6,11 +6,22 @@ import { createNamespace, kubectlOk, plane, waitFor } from '../support/plane.js'
 import { startOperator, waitUntilLeading, type RunningOperator } from '../support/operator.js';
 import { startFaultWebhook, type FaultWebhook } from '../support/fault-webhook.js';
 import { createResumeRequest, getResumeRequest, waitForPhase } from '../support/resume-requests.js';
-import { createWorkflow, getWorkflow, nodeByDisplayName, playWorkflow, waitForSuspendAt } from '../support/workflows.js';
+import {
+  createWorkflow,
+  getWorkflow,
+  nodeByDisplayName,
+  playWorkflow,
+  waitForSuspendAt,
+} from '../support/workflows.js';
 
 const FAULTY = { 'fault-injection': 'on' };
 
-async function suspendedWorkflow(namespace: string, name: string, taskId: string, labels: Record<string, string> = {}) {
+async function suspendedWorkflow(
+  namespace: string,
+  name: string,
+  taskId: string,
+  labels: Record<string, string> = {},
+) {
   await createWorkflow(namespace, playWorkflow(name, { 'task-id': taskId, ...labels }));
   await waitForSuspendAt(namespace, name, 'wait-pr-created');
 }
@@ -58,7 +69,9 @@ describe('transient API failures', () => {
     expect(attempts).toBe(webhook.calls.refused + 1);
     expect(request.status?.retryDelays).toHaveLength(attempts - 1);
     for (const delay of request.status?.retryDelays ?? []) expect(delay).toMatch(/^\d+(\.\d+)?s$/);
-    expect(nodeByDisplayName(await getWorkflow(namespace, 'flaky'), 'wait-pr-created')?.phase).toBe('Succeeded');
+    expect(nodeByDisplayName(await getWorkflow(namespace, 'flaky'), 'wait-pr-created')?.phase).toBe(
+      'Succeeded',
+    );
     expect(await operator.metrics()).toMatch(/workflow_resume_attempts_total\{result="retryable"\} [2-9]/);
   });
 });
@@ -101,26 +114,38 @@ describe('a persistent outage', () => {
       const request = await getResumeRequest(namespace, `${name}-created`);
       expect(request?.status?.phase).toBe('Resuming');
       expect(request?.status?.nextAttemptTime).toBeDefined();
-      expect(request?.status?.conditions).toContainEqual(expect.objectContaining({ type: 'CircuitOpen', status: 'True' }));
+      expect(request?.status?.conditions).toContainEqual(
+        expect.objectContaining({ type: 'CircuitOpen', status: 'True' }),
+      );
     }
-    expect(await operator.metrics()).toMatch(/workflow_resume_circuit_breaker_state\{breaker="backend:kubernetes"\} [12]/);
+    expect(await operator.metrics()).toMatch(
+      /workflow_resume_circuit_breaker_state\{breaker="backend:kubernetes"\} [12]/,
+    );
 
     // While open, only the half-open probes reach the API server: one per period, not one per request.
     const before = webhook.calls.refused;
     const windowMs = 4 * halfOpenAfterMs;
     const start = Date.now();
-    await waitFor('the measurement window to pass', async () => (Date.now() - start >= windowMs ? true : undefined), {
-      timeoutMs: windowMs + 5000,
-    });
+    await waitFor(
+      'the measurement window to pass',
+      async () => (Date.now() - start >= windowMs ? true : undefined),
+      {
+        timeoutMs: windowMs + 5000,
+      },
+    );
     expect(webhook.calls.refused - before).toBeLessThanOrEqual(Math.ceil(windowMs / halfOpenAfterMs) + 1);
 
     webhook.failing = false;
     for (const name of names) {
       const request = await waitForPhase(namespace, `${name}-created`, 'Succeeded', 60_000);
       expect(request.status?.reason).toBe('Resumed');
-      expect(nodeByDisplayName(await getWorkflow(namespace, name), 'wait-pr-created')?.phase).toBe('Succeeded');
+      expect(nodeByDisplayName(await getWorkflow(namespace, name), 'wait-pr-created')?.phase).toBe(
+        'Succeeded',
+      );
     }
-    expect(await operator.metrics()).toMatch(/workflow_resume_circuit_breaker_state\{breaker="backend:kubernetes"\} 0/);
+    expect(await operator.metrics()).toMatch(
+      /workflow_resume_circuit_breaker_state\{breaker="backend:kubernetes"\} 0/,
+    );
   });
 });
 
@@ -137,21 +162,29 @@ describe('an operator killed mid-flight', () => {
       }
       await webhookActive(namespace, failing[0]!, webhook);
       webhook.failing = true;
-      const first = await startOperator(`sigkill-a-${namespace}`, namespace, { WRO_RETRY_MAX_ATTEMPTS: '20' });
+      const first = await startOperator(`sigkill-a-${namespace}`, namespace, {
+        WRO_RETRY_MAX_ATTEMPTS: '20',
+      });
       await waitUntilLeading(first);
       await Promise.all(
-        names.map((name, i) => createResumeRequest(namespace, `${name}-created`, { taskId: `22${i}`, eventType: 'pr-created' })),
+        names.map((name, i) =>
+          createResumeRequest(namespace, `${name}-created`, { taskId: `22${i}`, eventType: 'pr-created' }),
+        ),
       );
       // Mid-flight: some requests done, the others between failed attempts.
       await waitFor('healthy requests done and failing ones retrying', async () => {
-        const requests = await Promise.all(names.map((name) => getResumeRequest(namespace, `${name}-created`)));
+        const requests = await Promise.all(
+          names.map((name) => getResumeRequest(namespace, `${name}-created`)),
+        );
         const done = requests.slice(0, 3).every((request) => request?.status?.phase === 'Succeeded');
         const retrying = requests.slice(3).every((request) => (request?.status?.attempts ?? 0) >= 1);
         return done && retrying ? true : undefined;
       });
       await first.kill();
       const attemptsBefore = await Promise.all(
-        failing.map(async (name) => (await getResumeRequest(namespace, `${name}-created`))?.status?.attempts ?? 0),
+        failing.map(
+          async (name) => (await getResumeRequest(namespace, `${name}-created`))?.status?.attempts ?? 0,
+        ),
       );
       webhook.failing = false;
 
@@ -162,7 +195,9 @@ describe('an operator killed mid-flight', () => {
         expect(['Resumed', 'ResumedByThisRequest']).toContain(request.status?.reason);
         const workflow = await waitForSuspendAt(namespace, name, 'wait-ready-for-qa');
         expect(nodeByDisplayName(workflow, 'wait-pr-created')?.phase).toBe('Succeeded');
-        expect(workflow.metadata.annotations?.['resume.workflows.dev/waiting-pr-created']).toBe(`${namespace}/${name}-created`);
+        expect(workflow.metadata.annotations?.['resume.workflows.dev/waiting-pr-created']).toBe(
+          `${namespace}/${name}-created`,
+        );
         const index = failing.indexOf(name);
         if (index >= 0) expect(request.status?.attempts).toBeGreaterThan(attemptsBefore[index]!);
       }
@@ -189,7 +224,10 @@ describe('two replicas', () => {
     const lease = (await plane()
       .kubeConfig()
       .makeApiClient(k8s.CoordinationV1Api)
-      .readNamespacedLease({ name: `operator-${namespace}`, namespace: 'workflow-resume-system' })) as k8s.V1Lease;
+      .readNamespacedLease({
+        name: `operator-${namespace}`,
+        namespace: 'workflow-resume-system',
+      })) as k8s.V1Lease;
     expect(lease.spec?.holderIdentity).toBe(leader.name);
 
     await suspendedWorkflow(namespace, 'failover', '231');
@@ -207,7 +245,9 @@ describe('two replicas', () => {
 describe('shutdown and clean-up', () => {
   it('deletes finished requests after ttlSecondsAfterFinished, and on SIGTERM releases the lease and exits 0', async () => {
     const namespace = await createNamespace('ttl');
-    const operator = await startOperator(`ttl-${namespace}`, namespace, { WRO_TTL_SECONDS_AFTER_FINISHED: '2' });
+    const operator = await startOperator(`ttl-${namespace}`, namespace, {
+      WRO_TTL_SECONDS_AFTER_FINISHED: '2',
+    });
     await waitUntilLeading(operator);
     await suspendedWorkflow(namespace, 'short-lived', '241');
     await createResumeRequest(namespace, 'short-lived-created', { taskId: '241', eventType: 'pr-created' });

@@ -2,7 +2,12 @@
 // the full play, early, late and duplicate events, several candidates, and bad requests.
 import { createNamespace, kubectlOk } from '../support/plane.js';
 import { startOperator, waitUntilLeading, type RunningOperator } from '../support/operator.js';
-import { createResumeRequest, getResumeRequest, githubFacts, waitForPhase } from '../support/resume-requests.js';
+import {
+  createResumeRequest,
+  getResumeRequest,
+  githubFacts,
+  waitForPhase,
+} from '../support/resume-requests.js';
 import {
   createWorkflow,
   getWorkflow,
@@ -28,7 +33,11 @@ afterAll(async () => {
 const prOpened = (branch: string) =>
   githubFacts('pull_request', 'opened', { headRef: branch, labels: [], title: 'Implement it' });
 const prLabeledReady = (branch: string) =>
-  githubFacts('pull_request', 'labeled', { headRef: branch, label: 'ready-for-qa', labels: ['ready-for-qa'] });
+  githubFacts('pull_request', 'labeled', {
+    headRef: branch,
+    label: 'ready-for-qa',
+    labels: ['ready-for-qa'],
+  });
 const prApproved = (branch: string) =>
   githubFacts('pull_request_review', 'submitted', { headRef: branch, reviewState: 'approved' });
 
@@ -42,7 +51,11 @@ describe('the operator', () => {
     ] as const;
     for (const [name, node, github] of events) {
       await waitForSuspendAt(namespace, 'play-1', node);
-      await createResumeRequest(namespace, `play-1-${name}`, { repository: 'acme-org/widgets', prNumber: 7, github });
+      await createResumeRequest(namespace, `play-1-${name}`, {
+        repository: 'acme-org/widgets',
+        prNumber: 7,
+        github,
+      });
       const request = await waitForPhase(namespace, `play-1-${name}`, 'Succeeded');
       expect(request.status).toMatchObject({
         reason: 'Resumed',
@@ -79,7 +92,9 @@ describe('the operator', () => {
     expect(resumed.status?.workflowName).toBe('play-2');
     const workflow = await waitForWorkflowPhase(namespace, 'play-2', 'Succeeded');
     const approval = nodeByDisplayName(workflow, 'wait-pr-approved');
-    expect(approval?.outputs?.parameters).toEqual([expect.objectContaining({ name: 'approver', value: 'octocat' })]);
+    expect(approval?.outputs?.parameters).toEqual([
+      expect.objectContaining({ name: 'approver', value: 'octocat' }),
+    ]);
   });
 
   it('records late and repeated events as ignored, with their reason', async () => {
@@ -105,7 +120,9 @@ describe('the operator', () => {
     await waitForPhase(namespace, 'play-3-approved', 'Succeeded');
     await waitForWorkflowPhase(namespace, 'play-3', 'Succeeded');
     await createResumeRequest(namespace, 'play-3-late', { taskId: '103', eventType: 'pr-approved' });
-    expect((await waitForPhase(namespace, 'play-3-late', 'Ignored')).status?.reason).toBe('WorkflowCompleted');
+    expect((await waitForPhase(namespace, 'play-3-late', 'Ignored')).status?.reason).toBe(
+      'WorkflowCompleted',
+    );
   });
 
   it('resumes a stage once however often and however concurrently its event arrives', async () => {
@@ -115,7 +132,9 @@ describe('the operator', () => {
     const names = ['dup-a', 'dup-b', 'dup-c', 'dup-d'];
     await Promise.all(names.map((name) => createResumeRequest(namespace, name, { github: delivery })));
     // The sensor names requests from the delivery id, so a redelivery is refused by the API server.
-    await expect(createResumeRequest(namespace, 'dup-a', { github: delivery })).rejects.toMatchObject({ code: 409 });
+    await expect(createResumeRequest(namespace, 'dup-a', { github: delivery })).rejects.toMatchObject({
+      code: 409,
+    });
     const settled = await Promise.all(
       names.map(async (name) => {
         await waitForPhase(namespace, name, 'Succeeded').catch(() => undefined);
@@ -141,7 +160,9 @@ describe('the operator', () => {
     const request = await waitForPhase(namespace, 'play-5-created', 'Succeeded');
     expect(request.status?.workflowName).toBe('play-5-new');
     expect(request.status?.candidates).toEqual(['play-5-new', 'play-5-old']);
-    expect(nodeByDisplayName(await getWorkflow(namespace, 'play-5-old'), 'wait-pr-created')?.phase).toBe('Running');
+    expect(nodeByDisplayName(await getWorkflow(namespace, 'play-5-old'), 'wait-pr-created')?.phase).toBe(
+      'Running',
+    );
   });
 
   it('fails requests it cannot act on with a reason and message, and keeps running', async () => {
@@ -169,7 +190,9 @@ describe('the operator', () => {
     const wrongTeam = await waitForPhase(namespace, 'wrong-team', 'Failed');
     expect(wrongTeam.status?.reason).toBe('ValidationFailed');
     expect(wrongTeam.status?.validationErrors).toHaveLength(1);
-    expect(nodeByDisplayName(await getWorkflow(namespace, 'play-8'), 'wait-pr-created')?.phase).toBe('Running');
+    expect(nodeByDisplayName(await getWorkflow(namespace, 'play-8'), 'wait-pr-created')?.phase).toBe(
+      'Running',
+    );
 
     expect(operator.process.exitCode).toBeNull();
     await createWorkflow(namespace, playWorkflow('play-9', { 'task-id': '109' }));

@@ -46,16 +46,28 @@ describe('kube-apiserver and etcd', () => {
       })) as { metadata: { resourceVersion: string } };
       const stale = created.metadata.resourceVersion;
       await api.patchNamespacedCustomObjectStatus(
-        { ...rr, namespace, name: 'locking', body: { metadata: { resourceVersion: stale }, status: { phase: 'Pending' } } },
+        {
+          ...rr,
+          namespace,
+          name: 'locking',
+          body: { metadata: { resourceVersion: stale }, status: { phase: 'Pending' } },
+        },
         mergePatch,
       );
       await expect(
         api.patchNamespacedCustomObjectStatus(
-          { ...rr, namespace, name: 'locking', body: { metadata: { resourceVersion: stale }, status: { phase: 'Waiting' } } },
+          {
+            ...rr,
+            namespace,
+            name: 'locking',
+            body: { metadata: { resourceVersion: stale }, status: { phase: 'Waiting' } },
+          },
           mergePatch,
         ),
       ).rejects.toMatchObject({ code: 409 });
-      const current = (await api.getNamespacedCustomObject({ ...rr, namespace, name: 'locking' })) as { status: { phase: string } };
+      const current = (await api.getNamespacedCustomObject({ ...rr, namespace, name: 'locking' })) as {
+        status: { phase: string };
+      };
       expect(current.status.phase).toBe('Pending');
       await api.deleteNamespacedCustomObject({ ...rr, namespace, name: 'locking' });
       await waitFor('ADDED, MODIFIED and DELETED from the watch', async () =>
@@ -121,7 +133,14 @@ describe('the Argo workflow-controller', () => {
     await createWorkflow(namespace, playWorkflow('by-cli'));
     for (const stage of STAGE_NODES) {
       await waitForSuspendAt(namespace, 'by-cli', stage);
-      const result = await run(p.env.ARGO_BIN!, ['--kubeconfig', p.kubeconfigPath, '-n', namespace, 'resume', 'by-cli']);
+      const result = await run(p.env.ARGO_BIN!, [
+        '--kubeconfig',
+        p.kubeconfigPath,
+        '-n',
+        namespace,
+        'resume',
+        'by-cli',
+      ]);
       if (result.code !== 0) throw new Error(`argo resume failed: ${result.stderr}`);
       expect(result.stdout).toContain('workflow by-cli resumed');
     }

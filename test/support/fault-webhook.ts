@@ -25,13 +25,30 @@ function selfSignedCertificate(): { cert: string; key: string } {
   execFileSync(
     'openssl',
     [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
     ],
     { stdio: 'ignore' },
   );
-  return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
+  return {
+    cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+  };
 }
 
 export async function startFaultWebhook(namespace: string): Promise<FaultWebhook> {
@@ -74,8 +91,18 @@ export async function startFaultWebhook(namespace: string): Promise<FaultWebhook
       webhooks: [
         {
           name: 'faults.resume.workflows.dev',
-          clientConfig: { url: `https://127.0.0.1:${port}/validate`, caBundle: Buffer.from(cert).toString('base64') },
-          rules: [{ apiGroups: ['argoproj.io'], apiVersions: ['v1alpha1'], operations: ['UPDATE'], resources: ['workflows'] }],
+          clientConfig: {
+            url: `https://127.0.0.1:${port}/validate`,
+            caBundle: Buffer.from(cert).toString('base64'),
+          },
+          rules: [
+            {
+              apiGroups: ['argoproj.io'],
+              apiVersions: ['v1alpha1'],
+              operations: ['UPDATE'],
+              resources: ['workflows'],
+            },
+          ],
           namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
           objectSelector: { matchLabels: { 'fault-injection': 'on' } },
           failurePolicy: 'Fail',

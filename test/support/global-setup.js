@@ -19,8 +19,12 @@ export default async function globalSetup() {
       execFile(
         join(root, 'hack/plane'),
         ['up', dir],
-        { env: reuse ? process.env : { ...process.env, PLANE_OWNER_PID: String(process.pid) }, maxBuffer: 16 << 20 },
-        (error, _stdout, stderr) => (error ? reject(new Error(`hack/plane up ${dir} failed:\n${stderr}`)) : resolvePromise()),
+        {
+          env: reuse ? process.env : { ...process.env, PLANE_OWNER_PID: String(process.pid) },
+          maxBuffer: 16 << 20,
+        },
+        (error, _stdout, stderr) =>
+          error ? reject(new Error(`hack/plane up ${dir} failed:\n${stderr}`)) : resolvePromise(),
       );
     });
     console.log(`plane ready in ${((Date.now() - started) / 1000).toFixed(1)}s at ${dir}`);

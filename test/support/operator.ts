@@ -54,8 +54,13 @@ export interface RunningOperator {
  * Starts an operator watching `namespace`. Settings default to fast retries so tests finish
  * quickly; `env` overrides any WRO_* setting.
  */
-export async function startOperator(name: string, namespace: string, env: Record<string, string> = {}): Promise<RunningOperator> {
-  if (!existsSync(mainScript)) throw new Error(`${mainScript} is missing: run \`make build\` (make test does) first`);
+export async function startOperator(
+  name: string,
+  namespace: string,
+  env: Record<string, string> = {},
+): Promise<RunningOperator> {
+  if (!existsSync(mainScript))
+    throw new Error(`${mainScript} is missing: run \`make build\` (make test does) first`);
   const kubeconfig = await operatorKubeconfigPath();
   const port = await freePort();
   const logFile = join(plane().dir, `${name}.log`);
@@ -109,7 +114,8 @@ export async function startOperator(name: string, namespace: string, env: Record
   await waitFor(
     `operator ${name} to answer /healthz`,
     async () => {
-      if (exitCode !== undefined) throw new Error(`operator ${name} exited with ${exitCode}:\n${operator.logs().slice(-3000)}`);
+      if (exitCode !== undefined)
+        throw new Error(`operator ${name} exited with ${exitCode}:\n${operator.logs().slice(-3000)}`);
       const response = await fetch(`${url}/healthz`).catch(() => undefined);
       return response?.ok ? true : undefined;
     },

@@ -16,7 +16,8 @@ export interface Plane {
 
 /** The running plane; throws the launcher's error when it could not start, so the test fails loudly. */
 export function plane(): Plane {
-  if (process.env.PLANE_ERROR) throw new Error(`the local control plane did not start:\n${process.env.PLANE_ERROR}`);
+  if (process.env.PLANE_ERROR)
+    throw new Error(`the local control plane did not start:\n${process.env.PLANE_ERROR}`);
   const dir = process.env.PLANE_DIR;
   if (!dir) throw new Error('PLANE_DIR is not set: integration tests run under the Jest global setup');
   const env = Object.fromEntries(
@@ -67,13 +68,18 @@ export function run(
 /** kubectl of the plane's Kubernetes version, as the plane's admin. */
 export function kubectl(args: string[], input?: string): Promise<RunResult> {
   const p = plane();
-  return run(p.env.KUBECTL_BIN!, ['--kubeconfig', p.kubeconfigPath, ...args], input === undefined ? {} : { input });
+  return run(
+    p.env.KUBECTL_BIN!,
+    ['--kubeconfig', p.kubeconfigPath, ...args],
+    input === undefined ? {} : { input },
+  );
 }
 
 /** Like kubectl, but throws with stderr when the command fails. */
 export async function kubectlOk(args: string[], input?: string): Promise<string> {
   const result = await kubectl(args, input);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
   return result.stdout;
 }
 

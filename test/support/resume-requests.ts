@@ -1,12 +1,23 @@
 // ResumeRequests on the plane, created and read as the plane's admin (the role of Argo Events'
 // sensor or a GitOps tool in a real cluster).
-import { GROUP, KIND, PLURAL, VERSION, type ResumeRequest, type ResumeRequestSpec } from '../../src/api/resume-request.js';
+import {
+  GROUP,
+  KIND,
+  PLURAL,
+  VERSION,
+  type ResumeRequest,
+  type ResumeRequestSpec,
+} from '../../src/api/resume-request.js';
 import { GiveUp, waitFor } from './plane.js';
 import { customObjects } from './workflows.js';
 
 const api = { group: GROUP, version: VERSION, plural: PLURAL } as const;
 
-export async function createResumeRequest(namespace: string, name: string, spec: ResumeRequestSpec): Promise<ResumeRequest> {
+export async function createResumeRequest(
+  namespace: string,
+  name: string,
+  spec: ResumeRequestSpec,
+): Promise<ResumeRequest> {
   return (await customObjects().createNamespacedCustomObject({
     ...api,
     namespace,
@@ -24,7 +35,12 @@ export async function getResumeRequest(namespace: string, name: string): Promise
 }
 
 /** Waits for the request to reach `phase`; fails early if it settles in another final phase. */
-export function waitForPhase(namespace: string, name: string, phase: string, timeoutMs = 30_000): Promise<ResumeRequest> {
+export function waitForPhase(
+  namespace: string,
+  name: string,
+  phase: string,
+  timeoutMs = 30_000,
+): Promise<ResumeRequest> {
   return waitFor(
     `ResumeRequest ${namespace}/${name} to reach ${phase}`,
     async () => {
@@ -32,7 +48,9 @@ export function waitForPhase(namespace: string, name: string, phase: string, tim
       const current = request?.status?.phase;
       if (current === phase) return request;
       if (current && ['Succeeded', 'Failed', 'Ignored'].includes(current)) {
-        throw new GiveUp(`${name} settled as ${current} (${request?.status?.reason}: ${request?.status?.message})`);
+        throw new GiveUp(
+          `${name} settled as ${current} (${request?.status?.reason}: ${request?.status?.message})`,
+        );
       }
       return undefined;
     },

@@ -9,7 +9,9 @@ import { plane, projectRoot, waitFor } from './plane.js';
 const workflowsApi = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' } as const;
 
 export function playWorkflow(name: string, labels: Record<string, string> = {}): Workflow {
-  const manifest = parse(readFileSync(join(projectRoot, 'test/fixtures/workflows/play-suspend.yaml'), 'utf8')) as Workflow;
+  const manifest = parse(
+    readFileSync(join(projectRoot, 'test/fixtures/workflows/play-suspend.yaml'), 'utf8'),
+  ) as Workflow;
   manifest.metadata.name = name;
   manifest.metadata.labels = { ...manifest.metadata.labels, ...labels };
   return manifest;
@@ -20,7 +22,11 @@ export function customObjects(): k8s.CustomObjectsApi {
 }
 
 export async function createWorkflow(namespace: string, workflow: Workflow): Promise<Workflow> {
-  return (await customObjects().createNamespacedCustomObject({ ...workflowsApi, namespace, body: workflow })) as Workflow;
+  return (await customObjects().createNamespacedCustomObject({
+    ...workflowsApi,
+    namespace,
+    body: workflow,
+  })) as Workflow;
 }
 
 export async function getWorkflow(namespace: string, name: string): Promise<Workflow> {
@@ -32,7 +38,12 @@ export function nodeByDisplayName(workflow: Workflow, displayName: string): Work
 }
 
 /** Waits until the named suspend node is the workflow's active suspend node. */
-export function waitForSuspendAt(namespace: string, name: string, displayName: string, timeoutMs = 60_000): Promise<Workflow> {
+export function waitForSuspendAt(
+  namespace: string,
+  name: string,
+  displayName: string,
+  timeoutMs = 60_000,
+): Promise<Workflow> {
   return waitFor(
     `workflow ${namespace}/${name} to suspend at ${displayName}`,
     async () => {
@@ -44,7 +55,12 @@ export function waitForSuspendAt(namespace: string, name: string, displayName: s
   );
 }
 
-export function waitForWorkflowPhase(namespace: string, name: string, phase: string, timeoutMs = 60_000): Promise<Workflow> {
+export function waitForWorkflowPhase(
+  namespace: string,
+  name: string,
+  phase: string,
+  timeoutMs = 60_000,
+): Promise<Workflow> {
   return waitFor(
     `workflow ${namespace}/${name} to reach phase ${phase}`,
     async () => {

@@ -1,11 +1,19 @@
 import { formatDelay, retryDelayMs, type RetrySettings } from '../../src/resilience/retry-schedule.js';
 
-const defaults: RetrySettings = { maxAttempts: 3, initialDelayMs: 2000, maxDelayMs: 30_000, multiplier: 2, jitter: 0.1 };
+const defaults: RetrySettings = {
+  maxAttempts: 3,
+  initialDelayMs: 2000,
+  maxDelayMs: 30_000,
+  multiplier: 2,
+  jitter: 0.1,
+};
 
 describe('retryDelayMs', () => {
   it('doubles from the initial delay without jitter at the midpoint', () => {
     const mid = () => 0.5;
-    expect([1, 2, 3, 4, 5].map((n) => retryDelayMs(defaults, n, mid))).toEqual([2000, 4000, 8000, 16_000, 30_000]);
+    expect([1, 2, 3, 4, 5].map((n) => retryDelayMs(defaults, n, mid))).toEqual([
+      2000, 4000, 8000, 16_000, 30_000,
+    ]);
   });
 
   it('caps at the maximum delay', () => {
