@@ -1,0 +1,154 @@
+import { compileBoundedPattern, MAX_SUBJECT_LENGTH } from '../../src/domain/bounded-regex.js';
+import { evaluateRules, parseRuleField } from '../../src/domain/validation-rules.js';
+import type { ValidationRule } from '../../src/api/resume-request.js';
+import { playWorkflow } from '../fixtures/play-workflows.js';
+
+const subjects = {
+  workflow: playWorkflow({ labels: { 'app.kubernetes.io/name': 'play' } }),
+  event: { pull_request: { base: { ref: 'main' }, draft: false, number: 17, labels: [{ name: 'bug' }] } },
+  github: { event: 'pull_request' as const, action: 'opened', sender: 'octocat' },
+};
+const failures = (rule: ValidationRule, scope: 'request' | 'workflow' = 'request') =>
+  evaluateRules([rule], subjects, scope);
+
+describe('rule fields', () => {
+  it.each([
+    ['workflow.metadata.name', { source: 'workflow', path: ['metadata', 'name'] }],
+    [
+      "workflow.metadata.labels['app.kubernetes.io/name']",
+      { source: 'workflow', path: ['metadata', 'labels', 'app.kubernetes.io/name'] },
+    ],
+    ['event.pull_request.labels[0].name', { source: 'event', path: ['pull_request', 'labels', 0, 'name'] }],
+  ])('parses %s', (field, expected) => {
+    expect(parseRuleField(field)).toEqual(expected);
+  });
+
+  it.each(['workflow', 'secret.x', 'event..x', 'event.a[b]', "event['a"])('refuses %s', (field) => {
+    expect(parseRuleField(field)).toBeUndefined();
+  });
+});
+
+describe('rule operators', () => {
+  it.each<[ValidationRule, string[]]>([
+    [{ field: 'event.pull_request.base.ref', operator: 'Equals', value: 'main' }, []],
+    [
+      { field: 'event.pull_request.base.ref', operator: 'Equals', value: 'dev' },
+      ['event.pull_request.base.ref is "main", not "dev"'],
+    ],
+    [{ field: 'event.pull_request.number', operator: 'Equals', value: '17' }, []],
+    [{ field: 'event.pull_request.draft', operator: 'Equals', value: 'false' }, []],
+    [
+      { field: 'event.pull_request.base', operator: 'Equals', value: 'main' },
+      ['event.pull_request.base is {"ref":"main"}, not "main"'],
+    ],
+    [{ field: 'github.sender', operator: 'NotEquals', value: 'octocat' }, ['github.sender is "octocat"']],
+    [{ field: 'github.title', operator: 'NotEquals', value: 'x' }, []],
+    [{ field: 'github.action', operator: 'In', values: ['opened', 'reopened'] }, []],
+    [{ field: 'github.title', operator: 'In', values: ['a'] }, ['github.title is nothing, not one of ["a"]']],
+    [{ field: 'github.action', operator: 'NotIn', values: ['closed'] }, []],
+    [{ field: 'github.action', operator: 'NotIn', values: ['opened'] }, ['github.action is "opened"']],
+    [{ field: 'event.pull_request.labels[0].name', operator: 'Exists' }, []],
+    [
+      { field: 'event.pull_request.labels[1].name', operator: 'Exists' },
+      ['event.pull_request.labels[1].name is missing'],
+    ],
+    [{ field: 'github.headRef', operator: 'DoesNotExist' }, []],
+    [{ field: 'github.sender', operator: 'DoesNotExist' }, ['github.sender is present ("octocat")']],
+    [{ field: 'github.sender', operator: 'Matches', value: '^octo' }, []],
+    [
+      { field: 'github.sender', operator: 'Matches', value: '^bot' },
+      ['github.sender is "octocat", which does not match "^bot"'],
+    ],
+    [
+      { field: 'github.sender', operator: 'Matches', value: '(a+)+$' },
+      ['github.sender pattern refused: a repeated group may not contain a repetition or an alternation'],
+    ],
+    [
+      { field: 'event.pull_request', operator: 'Matches', value: 'x' },
+      [
+        'event.pull_request is {"base":{"ref":"main"},"draft":false,"number":17,"labels":[{"name":"bug"}]}, not text to match',
+      ],
+    ],
+    [{ field: 'github.sender', operator: 'Exists', message: 'who sent it?' }, []],
+    [
+      { field: 'github.title', operator: 'Exists', message: 'needs a title' },
+      ['github.title: needs a title (is missing)'],
+    ],
+  ])('%j → %j', (rule, expected) => {
+    expect(failures(rule)).toEqual(expected);
+  });
+
+  it('does not walk into inherited properties', () => {
+    expect(failures({ field: 'event.constructor', operator: 'Exists' })).toEqual([
+      'event.constructor is missing',
+    ]);
+  });
+
+  it('keeps request rules and workflow rules apart', () => {
+    const rules: ValidationRule[] = [
+      { field: 'workflow.metadata.labels.nope', operator: 'Exists' },
+      { field: 'github.nope', operator: 'Exists' },
+    ];
+    expect(evaluateRules(rules, subjects, 'request')).toEqual(['github.nope is missing']);
+    expect(evaluateRules(rules, subjects, 'workflow')).toEqual(['workflow.metadata.labels.nope is missing']);
+  });
+
+  it('reads workflow labels whose keys have dots and slashes', () => {
+    const rule: ValidationRule = {
+      field: "workflow.metadata.labels['app.kubernetes.io/name']",
+      operator: 'Equals',
+      value: 'play',
+    };
+    expect(failures(rule, 'workflow')).toEqual([]);
+  });
+
+  it('refuses to match overlong values rather than cutting them', () => {
+    const rule: ValidationRule = { field: 'event.long', operator: 'Matches', value: 'a$' };
+    const long = { ...subjects, event: { long: 'a'.repeat(MAX_SUBJECT_LENGTH + 1) } };
+    expect(evaluateRules([rule], long, 'request')).toEqual([
+      `event.long is longer than ${MAX_SUBJECT_LENGTH} characters, too long to match`,
+    ]);
+  });
+});
+
+describe('bounded patterns', () => {
+  it.each([
+    '^release/[0-9]+\\.[0-9]+$',
+    '^v?[0-9]+\\.[0-9]+$',
+    '^(feat|fix)/.+$',
+    '^(ab)+$',
+    '[a-z]{2,8}',
+    '\\d+',
+    '^[(]a+$',
+    '^[a\\]+]*$',
+  ])('accepts %s', (pattern) => {
+    expect(compileBoundedPattern(pattern).ok).toBe(true);
+  });
+
+  it.each([
+    ['(a+)+$', 'a repeated group'],
+    ['(a|a)*$', 'a repeated group'],
+    ['((ab)*c)+', 'a repeated group'],
+    ['(\\d+)*', 'a repeated group'],
+    ['(a)\\1', 'backreferences'],
+    ['(?=a)b', 'lookahead'],
+    ['(?<!a)b', 'lookahead'],
+    ['a*b*c*', 'too many repetitions'],
+    ['\\d*\\d*\\d*x', 'too many repetitions'],
+    ['a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?aaaaaaaaaaaaaaaaaaa', 'too many repetitions'],
+    ['[a', 'invalid pattern'],
+    ['x'.repeat(257), 'longer than 256'],
+  ])('refuses %s', (pattern, message) => {
+    const compiled = compileBoundedPattern(pattern);
+    expect(compiled.ok ? '' : compiled.message).toContain(message);
+  });
+
+  it('runs an accepted pattern on the longest subject quickly', () => {
+    const compiled = compileBoundedPattern('^(a|b)c.*d.*e$');
+    if (!compiled.ok) throw new Error(compiled.message);
+    const started = performance.now();
+    expect(compiled.test('a'.repeat(MAX_SUBJECT_LENGTH))).toBe(false);
+    expect(compiled.test('x'.repeat(MAX_SUBJECT_LENGTH + 1))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});
