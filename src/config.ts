@@ -50,7 +50,8 @@ const settingsSchema = z
     identity: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),
     ttlSecondsAfterFinished: int(0, 10 * 365 * 86400).default(7 * 86400),
     resyncIntervalMs: int(1000, 86_400_000).default(300_000),
-    watchTimeoutSeconds: int(5, 3600).default(60),
+    // Below client-node's 30 s inactivity limit, so quiet watches end cleanly and are renewed.
+    watchTimeoutSeconds: int(5, 3600).default(25),
     drainTimeoutMs: int(0, 600_000).default(20_000),
     errorBackoffBaseMs: int(1, 3_600_000).default(500),
     errorBackoffMaxMs: int(1, 3_600_000).default(60_000),

@@ -67,13 +67,15 @@ export function finished(
   ] as const) {
     if (finish[key] !== undefined) (status as Record<string, unknown>)[key] = finish[key];
   }
-  status.conditions = withCondition(status.conditions, {
-    type: 'CircuitOpen',
-    status: 'False',
-    reason: finish.reason,
-    message: '',
-    lastTransitionTime: now.toISOString(),
-  });
+  if (status.conditions?.some((condition) => condition.type === 'CircuitOpen')) {
+    status.conditions = withCondition(status.conditions, {
+      type: 'CircuitOpen',
+      status: 'False',
+      reason: 'CircuitClosed',
+      message: 'the backend accepted writes again',
+      lastTransitionTime: now.toISOString(),
+    });
+  }
   return status;
 }
 

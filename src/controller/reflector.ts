@@ -167,7 +167,10 @@ export class Reflector<T extends Meta> {
           this.options.logger.info('watch expired, relisting', { resource: this.name });
           return void this.relist();
         }
-        if (error) return this.retryLater('watch', error);
+        // client-node aborts a watch that has been silent for 30 s; nothing was missed, so it
+        // resumes from the last resourceVersion like a watch the server closed.
+        if (error && (error as { name?: string }).name !== 'TimeoutError')
+          return this.retryLater('watch', error);
         this.failures = 0;
         void this.watch();
       },
