@@ -74,6 +74,11 @@ export interface Workflow {
 /** Workflow phases after which nothing runs again. */
 export const COMPLETED_WORKFLOW_PHASES: ReadonlySet<string> = new Set(['Succeeded', 'Failed', 'Error']);
 
+/** How a node is named to users: its display name (`wait-pr-created`), else its full path. */
+export function nodeTitle(node: WorkflowNode): string {
+  return node.displayName ?? node.name;
+}
+
 /** Argo's `NodeStatus.IsActiveSuspendNode`. */
 export function isActiveSuspendNode(node: WorkflowNode): boolean {
   return node.type === 'Suspend' && node.phase === 'Running';

@@ -15,6 +15,7 @@ const captureOne = z
   .refine(
     (source) => {
       try {
+        // Matching the empty alternative always succeeds, and the match lists every group.
         return new RegExp(`${source}|`).exec('')!.length === 2;
       } catch {
         return false;

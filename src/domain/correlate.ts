@@ -13,7 +13,7 @@ import { stageForEventType, type DomainConfig, type StageConfig } from './config
 import { isLabelValue } from './label-syntax.js';
 import { formatLabelSelector, parseLabelSelector, type LabelRequirement } from './label-selector.js';
 import { parseNodeFieldSelector, type NodeFieldTerm } from './node-field-selector.js';
-import type { Outcome } from './outcome.js';
+import { isOutcome, type Outcome } from './outcome.js';
 import { Reason } from './reasons.js';
 
 export interface ResolvedRequest {
@@ -113,9 +113,10 @@ function resolveTaskId(spec: ResumeRequestSpec, config: DomainConfig): string | 
   return sources[0]?.id;
 }
 
-function invalidSpec(request: ResumeRequest): Outcome | undefined {
+/** The spec as the schema reads it, or why it cannot (a task id problem named as such). */
+function parseSpec(request: ResumeRequest): ResumeRequestSpec | Outcome {
   const parsed = resumeRequestSpecSchema.safeParse(request.spec);
-  if (parsed.success) return undefined;
+  if (parsed.success) return parsed.data;
   const taskIdIssue = parsed.error.issues.some((issue) => issue.path[0] === 'taskId');
   return failed(taskIdIssue ? Reason.InvalidTaskId : Reason.InvalidSpec, describeIssues(parsed.error));
 }
@@ -125,9 +126,8 @@ function invalidSpec(request: ResumeRequest): Outcome | undefined {
  * Never throws, whatever the request holds.
  */
 export function resolveRequest(request: ResumeRequest, config: DomainConfig): ResolvedRequest | Outcome {
-  const problem = invalidSpec(request);
-  if (problem) return problem;
-  const spec = resumeRequestSpecSchema.parse(request.spec);
+  const spec = parseSpec(request);
+  if (isOutcome(spec)) return spec;
 
   const eventType = resolveEventType(spec, config);
   if (typeof eventType !== 'string') return eventType;

@@ -2,11 +2,10 @@
 // now — resume one node, wait (until a deadline), or settle the request. Pure and deterministic:
 // the same input always gives the same decision, so a reconcile can run again at any time.
 import type { ResumeRequest } from '../api/resume-request.js';
-import type { Workflow } from '../api/workflow.js';
+import { nodeTitle, type Workflow, type WorkflowNode } from '../api/workflow.js';
+import { candidateWorkflows, newestFirst } from './candidates.js';
 import type { DomainConfig } from './config.js';
 import type { ResolvedRequest } from './correlate.js';
-import { matchesLabelSelector } from './label-selector.js';
-import { workflowRequirements } from './correlate.js';
 import { markerKeyFor } from './resume-mutation.js';
 import { Reason } from './reasons.js';
 import { evaluateRules } from './validation-rules.js';
@@ -58,35 +57,13 @@ export type Decision =
     };
 
 type Rated = { workflow: Workflow; state: WorkflowState };
-const nameOf = (rated: Rated) => rated.workflow.metadata.name;
+type Kind = WorkflowState['kind'];
+type Ready = { workflow: Workflow; node: WorkflowNode };
 
-/** Newest first by creation time; the name breaks ties so the order never depends on input order. */
-function newestFirst(a: Rated, b: Rated): number {
-  const created = (rated: Rated) => Date.parse(rated.workflow.metadata.creationTimestamp ?? '') || 0;
-  return created(b) - created(a) || nameOf(a).localeCompare(nameOf(b));
-}
-
-/** Workflows in the repository form `owner.name`, or just `name`; GitHub names ignore case. */
-function repositoryMatches(label: string | undefined, repository: string | undefined): boolean {
-  if (label === undefined || repository === undefined) return true;
-  const [owner, name] = repository.toLowerCase().split('/') as [string, string];
-  const value = label.toLowerCase();
-  return value === `${owner}.${name}` || value === name;
-}
-
-/** Only workflows this request may touch, whatever list it is given. */
-export function candidateWorkflows(input: DecideInput): Workflow[] {
-  const { request, resolved, config } = input;
-  const requirements = workflowRequirements(resolved, config);
-  return input.workflows.filter(
-    (workflow) =>
-      workflow.metadata.namespace === request.metadata.namespace &&
-      !workflow.metadata.deletionTimestamp &&
-      (resolved.workflowName === undefined || workflow.metadata.name === resolved.workflowName) &&
-      matchesLabelSelector(requirements, workflow.metadata.labels) &&
-      repositoryMatches(workflow.metadata.labels?.[config.labels.repository], resolved.repository),
-  );
-}
+const nameOf = (rated: { workflow: Workflow }) => rated.workflow.metadata.name;
+const WAITING: readonly Kind[] = ['early', 'mismatch', 'noMatchingNode'];
+/** With nothing ready or pending, the first kind present in this order settles the request. */
+const SETTLING: readonly Kind[] = ['unreadable', 'passed', 'predates', 'shuttingDown', 'completed'];
 
 export function requestDeadline(request: ResumeRequest, now: Date, config: DomainConfig): Date {
   const created = Date.parse(request.metadata.creationTimestamp ?? '');
@@ -94,44 +71,143 @@ export function requestDeadline(request: ResumeRequest, now: Date, config: Domai
 }
 
 function describe(resolved: ResolvedRequest): string {
-  return resolved.taskId === undefined
-    ? `workflow ${resolved.workflowName}`
-    : `task ${resolved.taskId}${resolved.workflowName === undefined ? '' : ` (workflow ${resolved.workflowName})`}`;
+  if (resolved.taskId === undefined) return `workflow ${resolved.workflowName}`;
+  return `task ${resolved.taskId}${resolved.workflowName === undefined ? '' : ` (workflow ${resolved.workflowName})`}`;
 }
 
-function waitOrFail(input: DecideInput, reason: Reason, message: string, rated: readonly Rated[]): Decision {
+type Completion = Extract<Decision, { action: 'complete' }>;
+
+function failed(
+  reason: Reason,
+  message: string,
+  extra: Pick<Completion, 'workflowName' | 'candidates' | 'validationErrors'> = {},
+): Completion {
+  return { action: 'complete', phase: 'Failed', reason, message, ...extra };
+}
+
+/** Wait until the request's deadline, or fail with the same reason once it has passed. */
+function waitOrFail(
+  input: DecideInput,
+  reason: Reason,
+  message: string,
+  pending: readonly Rated[],
+): Decision {
   const deadline = requestDeadline(input.request, input.now, input.config);
-  const candidates = rated.map(nameOf);
-  const workflowName = candidates.length === 1 ? candidates[0] : undefined;
-  const where = { ...(workflowName ? { workflowName } : {}), ...(candidates.length ? { candidates } : {}) };
+  const candidates = pending.map(nameOf);
+  const where = {
+    ...(candidates.length === 1 ? { workflowName: candidates[0]! } : {}),
+    ...(candidates.length > 0 ? { candidates } : {}),
+  };
   if (input.now.getTime() >= deadline.getTime()) {
-    const waited = `gave up after ${input.config.waitTimeoutSeconds}s: ${message}`;
-    return { action: 'complete', phase: 'Failed', reason, message: waited, ...where };
+    return failed(reason, `gave up after ${input.config.waitTimeoutSeconds}s: ${message}`, where);
   }
   return { action: 'wait', reason, message, deadline, ...where };
 }
 
-function settle(
-  phase: 'Succeeded' | 'Ignored' | 'Failed',
-  reason: Reason,
-  message: string,
-  rated?: Rated,
-): Decision {
-  return { action: 'complete', phase, reason, message, ...(rated ? { workflowName: nameOf(rated) } : {}) };
+function waitForStage(input: DecideInput, pending: readonly Rated[]): Decision {
+  const { resolved, config } = input;
+  const { state } = pending[0]!;
+  const name = nameOf(pending[0]!);
+  switch (state.kind) {
+    case 'mismatch':
+      return waitOrFail(
+        input,
+        Reason.StageMismatch,
+        `workflow ${name} has ${nodeTitle(state.node)} waiting but is labelled ` +
+          `${config.labels.currentStage}=${state.labelStage}; not resuming until they agree`,
+        pending,
+      );
+    case 'noMatchingNode':
+      return waitOrFail(
+        input,
+        Reason.NoMatchingNode,
+        `workflow ${name} is at ${resolved.stage} but no waiting suspend node matches spec.nodeFieldSelector`,
+        pending,
+      );
+    case 'early':
+      return waitOrFail(
+        input,
+        Reason.StageNotReached,
+        `workflow ${name} has not reached ${resolved.stage}: ${state.detail}`,
+        pending,
+      );
+    default:
+      throw new Error(`a ${state.kind} workflow is not waiting for its stage`);
+  }
 }
 
-function resume(input: DecideInput, ready: Rated[], markerKey: string, markerValue: string): Decision {
-  const { request, resolved, config } = input;
-  const [chosen, ...older] = ready as [Rated, ...Rated[]];
+function settleOn({ workflow, state }: Rated, stage: string): Decision {
+  const name = workflow.metadata.name;
+  const complete = (
+    phase: 'Succeeded' | 'Ignored' | 'Failed',
+    reason: Reason,
+    message: string,
+    node?: WorkflowNode,
+  ) =>
+    ({
+      action: 'complete',
+      phase,
+      reason,
+      message,
+      workflowName: name,
+      ...(node ? { resumedNode: nodeTitle(node) } : {}),
+    }) as const;
+  switch (state.kind) {
+    case 'resumedByThis':
+      return complete(
+        'Succeeded',
+        Reason.ResumedByThisRequest,
+        `workflow ${name} records that this request resumed ${stage}`,
+        state.node,
+      );
+    case 'unreadable':
+      return complete('Failed', state.reason, state.message);
+    case 'passed':
+      return complete(
+        'Ignored',
+        Reason.AlreadyResumed,
+        `workflow ${name} is past ${stage}: ${state.detail}`,
+        state.node,
+      );
+    case 'predates':
+      return complete(
+        'Ignored',
+        Reason.EventPredatesWorkflow,
+        `the event (${state.occurred}) is older than workflow ${name} (${state.created}); it belongs to an earlier run`,
+      );
+    case 'shuttingDown':
+      return complete(
+        'Ignored',
+        Reason.WorkflowShuttingDown,
+        `workflow ${name} is being shut down (${state.strategy})`,
+      );
+    case 'completed':
+      return complete(
+        'Ignored',
+        Reason.WorkflowCompleted,
+        `workflow ${name} has already completed (${state.phase})`,
+      );
+    default:
+      throw new Error(`a ${state.kind} workflow does not settle a request`);
+  }
+}
+
+function resume(
+  input: DecideInput,
+  ready: readonly Ready[],
+  markerKey: string,
+  markerValue: string,
+): Decision {
+  const { resolved, config } = input;
+  const [chosen, ...older] = ready as [Ready, ...Ready[]];
   const candidates = ready.map(nameOf);
   if (older.length > 0 && config.duplicatePolicy === 'fail') {
-    return {
-      action: 'complete',
-      phase: 'Failed',
-      reason: Reason.MultipleCandidates,
-      message: `${ready.length} workflows of ${describe(resolved)} wait at ${resolved.stage}: ${candidates.join(', ')}; set spec.workflowName to pick one`,
-      candidates,
-    };
+    return failed(
+      Reason.MultipleCandidates,
+      `${ready.length} workflows of ${describe(resolved)} wait at ${resolved.stage}: ${candidates.join(', ')}; ` +
+        'set spec.workflowName to pick one',
+      { candidates },
+    );
   }
   const validationErrors = evaluateRules(
     resolved.spec.validationRules,
@@ -139,23 +215,18 @@ function resume(input: DecideInput, ready: Rated[], markerKey: string, markerVal
     'workflow',
   );
   if (validationErrors.length > 0) {
-    return {
-      action: 'complete',
-      phase: 'Failed',
-      reason: Reason.ValidationFailed,
-      message: `workflow ${nameOf(chosen)} fails ${validationErrors.length} validation rule(s); nothing was resumed`,
-      workflowName: nameOf(chosen),
-      candidates,
-      validationErrors,
-    };
+    return failed(
+      Reason.ValidationFailed,
+      `workflow ${nameOf(chosen)} fails ${validationErrors.length} validation rule(s); nothing was resumed`,
+      { workflowName: nameOf(chosen), candidates, validationErrors },
+    );
   }
-  const node = (chosen.state as Extract<WorkflowState, { kind: 'ready' }>).node;
-  const nodeName = node.displayName ?? node.name;
+  const nodeName = nodeTitle(chosen.node);
   const duplicates = older.length > 0 ? `; newer than ${older.map(nameOf).join(', ')}` : '';
   return {
     action: 'resume',
     workflowName: nameOf(chosen),
-    nodeId: node.id,
+    nodeId: chosen.node.id,
     nodeName,
     stage: resolved.stage,
     candidates,
@@ -164,7 +235,7 @@ function resume(input: DecideInput, ready: Rated[], markerKey: string, markerVal
     parameters: { ...resolved.spec.resumeParameters },
     markerKey,
     markerValue,
-    nodeMessage: `Resumed by ResumeRequest ${request.metadata.namespace}/${request.metadata.name} (${resolved.eventType})`,
+    nodeMessage: `Resumed by ResumeRequest ${markerValue} (${resolved.eventType})`,
   };
 }
 
@@ -176,113 +247,33 @@ export function decide(input: DecideInput): Decision {
     'request',
   );
   if (requestErrors.length > 0) {
-    return {
-      action: 'complete',
-      phase: 'Failed',
-      reason: Reason.ValidationFailed,
-      message: `the request fails ${requestErrors.length} validation rule(s); nothing was resumed`,
-      validationErrors: requestErrors,
-    };
+    return failed(
+      Reason.ValidationFailed,
+      `the request fails ${requestErrors.length} validation rule(s); nothing was resumed`,
+      { validationErrors: requestErrors },
+    );
   }
 
   const markerKey = markerKeyFor(resolved.stage, config.markerAnnotationPrefix);
   const markerValue = `${request.metadata.namespace}/${request.metadata.name}`;
-  const rated: Rated[] = candidateWorkflows(input)
+  const rated: Rated[] = candidateWorkflows(request, resolved, input.workflows, config)
+    .sort(newestFirst)
     .map((workflow) => ({
       workflow,
       state: workflowState(workflow, { resolved, config, markerKey, markerValue }),
-    }))
-    .sort(newestFirst);
-  const having = (kind: WorkflowState['kind']) => rated.filter((r) => r.state.kind === kind);
-  const first = (kind: WorkflowState['kind']) => having(kind)[0];
+    }));
 
-  const mine = first('resumedByThis');
-  if (mine) {
-    const node = (mine.state as Extract<WorkflowState, { kind: 'resumedByThis' }>).node;
-    return {
-      ...settle(
-        'Succeeded',
-        Reason.ResumedByThisRequest,
-        `workflow ${nameOf(mine)} records that this request resumed ${resolved.stage}`,
-        mine,
-      ),
-      ...(node ? { resumedNode: node.displayName ?? node.name } : {}),
-    };
-  }
-  const ready = having('ready');
+  const mine = rated.find((r) => r.state.kind === 'resumedByThis');
+  if (mine) return settleOn(mine, resolved.stage);
+  const ready = rated.flatMap((r) =>
+    r.state.kind === 'ready' ? [{ workflow: r.workflow, node: r.state.node }] : [],
+  );
   if (ready.length > 0) return resume(input, ready, markerKey, markerValue);
-
-  const pending = rated.filter((r) => ['early', 'mismatch', 'noMatchingNode'].includes(r.state.kind));
-  const newestPending = pending[0];
-  if (newestPending) {
-    const state = newestPending.state;
-    const name = nameOf(newestPending);
-    if (state.kind === 'mismatch') {
-      return waitOrFail(
-        input,
-        Reason.StageMismatch,
-        `workflow ${name} has ${state.node.displayName ?? state.node.name} waiting but is labelled ${config.labels.currentStage}=${state.labelStage}; not resuming until they agree`,
-        pending,
-      );
-    }
-    if (state.kind === 'noMatchingNode') {
-      return waitOrFail(
-        input,
-        Reason.NoMatchingNode,
-        `workflow ${name} is at ${resolved.stage} but no waiting suspend node matches spec.nodeFieldSelector`,
-        pending,
-      );
-    }
-    const detail = state.kind === 'early' ? state.detail : '';
-    return waitOrFail(
-      input,
-      Reason.StageNotReached,
-      `workflow ${name} has not reached ${resolved.stage}: ${detail}`,
-      pending,
-    );
-  }
-
-  const unreadable = first('unreadable');
-  if (unreadable?.state.kind === 'unreadable')
-    return settle('Failed', unreadable.state.reason, unreadable.state.message, unreadable);
-  const passed = first('passed');
-  if (passed?.state.kind === 'passed') {
-    return {
-      ...settle(
-        'Ignored',
-        Reason.AlreadyResumed,
-        `workflow ${nameOf(passed)} is past ${resolved.stage}: ${passed.state.detail}`,
-        passed,
-      ),
-      ...(passed.state.node ? { resumedNode: passed.state.node.displayName ?? passed.state.node.name } : {}),
-    };
-  }
-  const predates = first('predates');
-  if (predates?.state.kind === 'predates') {
-    return settle(
-      'Ignored',
-      Reason.EventPredatesWorkflow,
-      `the event (${predates.state.occurred}) is older than workflow ${nameOf(predates)} (${predates.state.created}); it belongs to an earlier run`,
-      predates,
-    );
-  }
-  const stopping = first('shuttingDown');
-  if (stopping?.state.kind === 'shuttingDown') {
-    return settle(
-      'Ignored',
-      Reason.WorkflowShuttingDown,
-      `workflow ${nameOf(stopping)} is being shut down (${stopping.state.strategy})`,
-      stopping,
-    );
-  }
-  const completed = first('completed');
-  if (completed?.state.kind === 'completed') {
-    return settle(
-      'Ignored',
-      Reason.WorkflowCompleted,
-      `workflow ${nameOf(completed)} has already completed (${completed.state.phase})`,
-      completed,
-    );
+  const pending = rated.filter((r) => WAITING.includes(r.state.kind));
+  if (pending.length > 0) return waitForStage(input, pending);
+  for (const kind of SETTLING) {
+    const settling = rated.find((r) => r.state.kind === kind);
+    if (settling) return settleOn(settling, resolved.stage);
   }
   return waitOrFail(
     input,

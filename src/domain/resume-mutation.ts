@@ -4,7 +4,7 @@
 // message, spec.suspend cleared. The result is a whole object for an Update whose
 // metadata.resourceVersion is the precondition; a compressed node map is rewritten whole.
 import type { Workflow, WorkflowNode, WorkflowParameter } from '../api/workflow.js';
-import { isActiveSuspendNode } from '../api/workflow.js';
+import { isActiveSuspendNode, nodeTitle } from '../api/workflow.js';
 import { compressNodes, readNodes } from './compressed-nodes.js';
 import { defaultDomainConfig } from './config.js';
 import { Reason } from './reasons.js';
@@ -123,7 +123,7 @@ export function applyResume(workflow: Workflow, mutation: ResumeMutation): Resum
     return {
       ok: false,
       reason: Reason.AlreadyResumed,
-      message: `node ${current.displayName ?? current.name} of workflow ${name} is ${current.phase ?? 'without a phase'}, not waiting`,
+      message: `node ${nodeTitle(current)} of workflow ${name} is ${current.phase ?? 'without a phase'}, not waiting`,
     };
   }
 

@@ -1,7 +1,7 @@
 // Where one candidate workflow stands relative to the stage a request wants to resume: the
 // per-workflow half of the decision. decide.ts weighs the candidates against each other.
 import type { Workflow, WorkflowNode } from '../api/workflow.js';
-import { COMPLETED_WORKFLOW_PHASES, isActiveSuspendNode } from '../api/workflow.js';
+import { COMPLETED_WORKFLOW_PHASES, isActiveSuspendNode, nodeTitle } from '../api/workflow.js';
 import { readNodes } from './compressed-nodes.js';
 import { stageIndex, type DomainConfig } from './config.js';
 import type { ResolvedRequest } from './correlate.js';
@@ -98,7 +98,7 @@ export function workflowState(
   if (done)
     return {
       kind: 'passed',
-      detail: `its node ${done.displayName ?? done.name} has already succeeded`,
+      detail: `its node ${nodeTitle(done)} has already succeeded`,
       node: done,
     };
   const inferred = activeStages(nodes, config);

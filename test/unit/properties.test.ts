@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import { compressNodes, readNodes } from '../../src/domain/compressed-nodes.js';
 import { resolveRequest, workflowFieldSelector, workflowLabelSelector } from '../../src/domain/correlate.js';
-import { candidateWorkflows, decide } from '../../src/domain/decide.js';
+import { candidateWorkflows } from '../../src/domain/candidates.js';
+import { decide } from '../../src/domain/decide.js';
 import { parseLabelSelector } from '../../src/domain/label-selector.js';
 import { isOutcome } from '../../src/domain/outcome.js';
 import { applyResume, type ResumeMutation } from '../../src/domain/resume-mutation.js';
@@ -86,11 +87,11 @@ const asRequest = ({ namespace, spec }: { namespace: string; spec: unknown }): R
   spec: spec as ResumeRequest['spec'],
 });
 
-/** Workflows of several tasks and namespaces at random stages. */
-const workflowsArb = fc.array(
+/** Workflows of several tasks and namespaces at random stages; names are unique per namespace. */
+const workflowsArb = fc.uniqueArray(
   fc
     .record({
-      name: fc.constantFrom('play-42', 'play-43', 'play-x', 'other'),
+      name: fc.constantFrom('play-42', 'play-42-b', 'play-43', 'play-x', 'other'),
       namespace: fc.constantFrom('ci', 'other'),
       taskId: fc.constantFrom('42', '43', '1'),
       at: fc.integer({ min: -1, max: 3 }),
@@ -106,7 +107,7 @@ const workflowsArb = fc.array(
         labels: w.repository ? { repository: w.repository } : {},
       }),
     ),
-  { maxLength: 5 },
+  { maxLength: 5, selector: (w) => `${w.metadata.namespace}/${w.metadata.name}` },
 );
 
 /** Patterns that capture anything, so hostile ids reach the label-value check. */
@@ -146,17 +147,15 @@ describe('resolving any request', () => {
           } else {
             expect(onKey('task-id')).toEqual([{ key: 'task-id', operator: 'In', values: [result.taskId] }]);
           }
-          const candidates = candidateWorkflows({
-            request,
-            resolved: result,
-            workflows,
-            now: new Date(),
-            config,
-          });
+          const candidates = candidateWorkflows(request, result, workflows, config);
           for (const workflow of candidates) {
             expect(workflow.metadata.namespace).toBe(input.namespace);
             if (result.taskId !== undefined)
               expect(workflow.metadata.labels?.['task-id']).toBe(result.taskId);
+            if (result.repository !== undefined && workflow.metadata.labels?.repository !== undefined)
+              expect(workflow.metadata.labels.repository).toBe(
+                result.repository.replace('/', '.').toLowerCase(),
+              );
             if (result.workflowName !== undefined) expect(workflow.metadata.name).toBe(result.workflowName);
           }
         }),
@@ -194,6 +193,14 @@ describe('deciding', () => {
         const before = structuredClone(workflows);
         const decision = decide({ request, resolved, workflows, now, config });
         expect(workflows).toEqual(before);
+        if (decision.action === 'resume') {
+          const stageNode = config.stages.find((s) => s.eventType === spec.eventType)!.suspendNode;
+          const target = candidateWorkflows(request, resolved, workflows, config)
+            .filter((w) => w.metadata.name === decision.workflowName)
+            .map((w) => w.status?.nodes?.[decision.nodeId])
+            .find((node) => node !== undefined);
+          expect(target).toMatchObject({ type: 'Suspend', phase: 'Running', displayName: stageNode });
+        }
         expect(decide({ request, resolved, workflows: [...workflows].reverse(), now, config })).toEqual(
           decision,
         );
