@@ -52,8 +52,8 @@ export interface ReconcilerContext {
   maxWaitRecheckMs: number;
   requests: RequestStore;
   workflows: WorkflowSource;
-  statusWriter: StatusWriter;
-  events: EventRecorder;
+  statusWriter: Pick<StatusWriter, 'write'>;
+  events: Pick<EventRecorder, 'record'>;
   backend: ResumeBackend;
   breakers: BreakerRegistry;
   metrics: Metrics;
