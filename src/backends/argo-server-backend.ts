@@ -69,6 +69,11 @@ export class ArgoServerBackend implements ResumeBackend {
     return { outcome: 'resumed', apiRequests: 3 };
   }
 
+  async stop(namespace: string, workflowName: string): Promise<void> {
+    const path = `/api/v1/workflows/${encodeURIComponent(namespace)}/${encodeURIComponent(workflowName)}/stop`;
+    await this.call('PUT', path, { namespace, name: workflowName });
+  }
+
   private call(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<unknown> {
     const url = new URL(path, this.options.url);
     const token = this.options.tokenFile ? readFileSync(this.options.tokenFile, 'utf8').trim() : undefined;

@@ -28,4 +28,6 @@ export interface ResumeBackend {
   readonly name: string;
   /** Throws API and network errors as they are; the caller classifies them. */
   resume(target: ResumeTarget): Promise<ResumeResult>;
+  /** Asks Argo to stop a workflow (`argo stop`: spec.shutdown=Stop); used for older duplicates. */
+  stop(namespace: string, workflowName: string): Promise<void>;
 }

@@ -2,12 +2,13 @@
 // suspend node, and write the whole object back (an Update, never a partial patch, because a
 // patch to status.nodes of a workflow whose nodes are compressed corrupts it). The read's
 // resourceVersion travels with the write, so a concurrent change makes it fail with 409.
-import type * as k8s from '@kubernetes/client-node';
+import * as k8s from '@kubernetes/client-node';
 import type { Workflow } from '../api/workflow.js';
 import { applyResume } from '../domain/resume-mutation.js';
 import type { ResumeBackend, ResumeResult, ResumeTarget } from './backend.js';
 
 const workflows = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' } as const;
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 export class KubernetesBackend implements ResumeBackend {
   readonly name = 'kubernetes';
@@ -38,5 +39,12 @@ export class KubernetesBackend implements ResumeBackend {
       body: result.workflow,
     });
     return { outcome: 'resumed', apiRequests: 2 };
+  }
+
+  async stop(namespace: string, workflowName: string): Promise<void> {
+    await this.api.patchNamespacedCustomObject(
+      { ...workflows, namespace, name: workflowName, body: { spec: { shutdown: 'Stop' } } },
+      mergePatch,
+    );
   }
 }

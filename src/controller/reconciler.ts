@@ -192,6 +192,12 @@ export class Reconciler {
         node: decision.nodeName,
         attempt: attemptNumber,
       });
+      await this.stopOlderDuplicates(
+        target.namespace,
+        decision.stopWorkflows ?? [],
+        decision.workflowName,
+        log,
+      );
       await this.ctx.events.record(
         workflowRef(target.namespace, decision.workflowName),
         'Normal',
@@ -216,6 +222,32 @@ export class Reconciler {
       );
     } catch (error) {
       return this.attemptFailed(request, ids, decision, error, attemptNumber, now, log);
+    }
+  }
+
+  /**
+   * The policy's clean-up after a resume: older workflows of the task waiting at the same stage
+   * are stopped. Best effort: a failure is logged and recorded, never undoes the resume.
+   */
+  private async stopOlderDuplicates(
+    namespace: string,
+    names: string[],
+    kept: string,
+    log: Logger,
+  ): Promise<void> {
+    for (const name of names) {
+      try {
+        await this.ctx.backend.stop(namespace, name);
+        log.info('stopped older duplicate workflow', { workflow: name, kept });
+        await this.ctx.events.record(
+          workflowRef(namespace, name),
+          'Normal',
+          'StoppedAsDuplicate',
+          `stopped: ${kept} is newer and was resumed`,
+        );
+      } catch (error) {
+        log.warn('could not stop older duplicate workflow', { workflow: name, error: describeError(error) });
+      }
     }
   }
 

@@ -39,8 +39,10 @@ function harness(options: {
   workflows?: Workflow[];
   backend?: Step[];
   maxAttempts?: number;
+  stopOlderDuplicates?: boolean;
 }) {
   const writes: ResumeRequestStatus[] = [];
+  const stopped: string[] = [];
   const events: string[] = [];
   const targets: ResumeTarget[] = [];
   const deleted: string[] = [];
@@ -54,9 +56,10 @@ function harness(options: {
       if (step instanceof Error) throw step;
       return step;
     },
+    stop: async (_namespace, name) => void stopped.push(name),
   };
   const context: ReconcilerContext = {
-    domain: defaultDomainConfig,
+    domain: { ...defaultDomainConfig, stopOlderDuplicates: options.stopOlderDuplicates ?? false },
     retry: {
       maxAttempts: options.maxAttempts ?? 3,
       initialDelayMs: 2000,
@@ -85,7 +88,7 @@ function harness(options: {
     logger: silentLogger(),
     now: () => now,
   };
-  return { reconciler: new Reconciler(context), writes, events, targets, deleted };
+  return { reconciler: new Reconciler(context), writes, events, targets, deleted, stopped };
 }
 
 const waiting = () => playWorkflow({ namespace: 'ns', taskId: '42', at: 0, created });
@@ -128,6 +131,31 @@ describe('Reconciler', () => {
     });
     expect(h.events).toEqual(['Normal Resumed', 'Normal Resumed']);
     expect(result).toEqual({ requeueAfterMs: 60_000 });
+  });
+
+  it('stops older duplicates after the resume only when the policy says so', async () => {
+    const older = playWorkflow({
+      name: 'play-old',
+      namespace: 'ns',
+      taskId: '42',
+      at: 0,
+      created: '2026-01-01T09:00:00Z',
+    });
+    const newer = playWorkflow({ name: 'play-new', namespace: 'ns', taskId: '42', at: 0, created });
+    const resumed: Step = { outcome: 'resumed', apiRequests: 2 };
+    const off = harness({ request: request(), workflows: [older, newer], backend: [resumed] });
+    await off.reconciler.reconcile('ns/rr');
+    expect(off.targets.map((t) => t.workflowName)).toEqual(['play-new']);
+    expect(off.stopped).toEqual([]);
+    const on = harness({
+      request: request(),
+      workflows: [older, newer],
+      backend: [resumed],
+      stopOlderDuplicates: true,
+    });
+    await on.reconciler.reconcile('ns/rr');
+    expect(on.stopped).toEqual(['play-old']);
+    expect(on.writes[0]).toMatchObject({ phase: 'Succeeded', candidates: ['play-new', 'play-old'] });
   });
 
   it('waits for a workflow that does not exist yet, writing the status once', async () => {
