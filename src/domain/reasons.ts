@@ -3,12 +3,10 @@
 
 export const Reason = {
   // In progress
-  Accepted: 'Accepted',
   WorkflowNotFound: 'WorkflowNotFound',
   StageNotReached: 'StageNotReached',
   StageMismatch: 'StageMismatch',
   NoMatchingNode: 'NoMatchingNode',
-  ResumeInProgress: 'ResumeInProgress',
   RetryScheduled: 'RetryScheduled',
   CircuitOpen: 'CircuitOpen',
   // Succeeded
