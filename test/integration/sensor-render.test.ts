@@ -1,0 +1,294 @@
+// The project's Sensor (config/argo-events/sensor.yaml), run by Argo Events' own filter and
+// trigger code on real GitHub payloads: which deliveries become which ResumeRequest, which are
+// filtered out and by what, and whether the API server and the operator accept the result.
+import { readFileSync } from 'node:fs';
+import { resumeRequestSpecSchema, describeIssues } from '../../src/api/resume-request.js';
+import { OBJECT_NAME_MAX, OBJECT_NAME_PATTERN } from '../../src/api/syntax.js';
+import * as github from '../fixtures/github/payloads.js';
+import {
+  buildSensorRender,
+  projectSensor,
+  render,
+  renderObject,
+  scratchFile,
+  type RenderedObject,
+} from '../fixtures/github/sensor-render.js';
+import { createNamespace, kubectl, kubectlOk } from '../support/plane.js';
+
+const DELIVERY = '72d3162e-cc78-11e3-81ab-4c9367dc0958';
+const TRIGGER_LABELS = [
+  'events.argoproj.io/sensor',
+  'events.argoproj.io/trigger',
+  'events.argoproj.io/action-timestamp',
+];
+
+beforeAll(buildSensorRender, 30 * 60_000);
+
+/** Every object a test rendered, to be created on the plane at the end. */
+const produced: RenderedObject[] = [];
+async function produce(eventName: string, payload: unknown, deliveryId = DELIVERY): Promise<RenderedObject> {
+  const object = await renderObject(eventName, payload, { deliveryId });
+  produced.push(object);
+  return object;
+}
+
+describe('deliveries that advance a play workflow become ResumeRequests', () => {
+  test('pull_request opened → pr-created, with the pull request facts', async () => {
+    const payload = github.opened();
+    const object = await produce('pull_request', payload);
+    expect(object.apiVersion).toBe('resume.workflows.dev/v1alpha1');
+    expect(object.kind).toBe('ResumeRequest');
+    expect(object.metadata.name).toBe(`gh-${DELIVERY}`);
+    expect(object.metadata.labels?.['events.argoproj.io/sensor']).toBe('github-resume-requests');
+    expect(object.metadata.labels?.['events.argoproj.io/trigger']).toBe('pr-created');
+    expect(object.spec).toEqual({
+      github: {
+        deliveryId: DELIVERY,
+        event: 'pull_request',
+        action: 'opened',
+        labels: payload.pull_request.labels.map((l) => l.name),
+        headRef: payload.pull_request.head.ref,
+        title: payload.pull_request.title,
+        state: 'open',
+        occurredAt: payload.pull_request.created_at,
+        sender: payload.sender.login,
+      },
+      prNumber: payload.pull_request.number,
+      repository: payload.repository.full_name,
+    });
+    // A JSON number, not "2": prNumber is an integer in the CRD.
+    expect(typeof object.spec.prNumber).toBe('number');
+  });
+
+  test('pull_request labeled ready-for-qa → pr-labeled-ready, with the label and all label names', async () => {
+    const payload = github.labeledWith('ready-for-qa');
+    const object = await produce('pull_request', payload, 'a1c4e9d0-3b7f-11ee-8c2a-0242ac120002');
+    expect(object.metadata.labels?.['events.argoproj.io/trigger']).toBe('pr-labeled-ready');
+    expect(object.spec.github).toEqual(
+      expect.objectContaining({
+        event: 'pull_request',
+        action: 'labeled',
+        label: 'ready-for-qa',
+        labels: ['bug', 'ready-for-qa'],
+        occurredAt: payload.pull_request.updated_at,
+      }),
+    );
+    expect(object.spec.github).not.toHaveProperty('reviewState');
+  });
+
+  test('pull_request_review submitted approved → pr-approved, with the review state and time', async () => {
+    const payload = github.reviewWithState('approved');
+    const object = await produce('pull_request_review', payload, 'b7e2f1a4-3b7f-11ee-9d1c-0242ac120002');
+    expect(object.metadata.labels?.['events.argoproj.io/trigger']).toBe('pr-approved');
+    expect(object.spec.github).toEqual(
+      expect.objectContaining({
+        event: 'pull_request_review',
+        action: 'submitted',
+        reviewState: 'approved',
+        occurredAt: payload.review.submitted_at,
+        headRef: payload.pull_request.head.ref,
+      }),
+    );
+    expect(object.spec.github).not.toHaveProperty('label');
+    expect(object.spec.prNumber).toBe(payload.pull_request.number);
+  });
+
+  test('a pull request from a fork names the base repository and the fork branch', async () => {
+    const payload = github.openedFromFork('octocat');
+    const object = await produce('pull_request', payload, '5f2b8a1e-0000-4000-8000-00000000f0c4');
+    expect(payload.pull_request.head.repo?.full_name).toBe('octocat/Hello-World');
+    expect(object.spec.repository).toBe(payload.pull_request.base.repo.full_name);
+    expect(object.spec.github?.headRef).toBe(payload.pull_request.head.ref);
+  });
+
+  test('the name is the delivery id: a redelivery renders the same name, another delivery another one', async () => {
+    const payload = github.opened();
+    const first = await renderObject('pull_request', payload);
+    const again = await renderObject('pull_request', payload);
+    const other = await renderObject('pull_request', github.openedFromFork('octocat'));
+    expect(again.metadata.name).toBe(first.metadata.name);
+    expect(other.metadata.name).not.toBe(first.metadata.name);
+    for (const name of [first.metadata.name, other.metadata.name]) {
+      expect(name).toMatch(new RegExp(OBJECT_NAME_PATTERN));
+      expect(name.length).toBeLessThanOrEqual(OBJECT_NAME_MAX);
+      expect(name).toBe(
+        `gh-${(first.metadata.name === name ? first : other).spec.github?.deliveryId as string}`,
+      );
+    }
+  });
+});
+
+describe('other deliveries are filtered out, each dependency by the filter that decides', () => {
+  // [case, event name, payload, dependency that came closest, its deciding filter path, value seen]
+  const cases: [string, string, () => unknown, string, string, string][] = [
+    [
+      'a label other than ready-for-qa',
+      'pull_request',
+      github.labeled,
+      'pr-labeled-ready',
+      'body.label.name',
+      '"bug"',
+    ],
+    [
+      'a label that ends in ready-for-qa',
+      'pull_request',
+      () => github.labeledWith('not-ready-for-qa'),
+      'pr-labeled-ready',
+      'body.label.name',
+      '"not-ready-for-qa"',
+    ],
+    [
+      'a label that starts with ready-for-qa',
+      'pull_request',
+      () => github.labeledWith('ready-for-qa-later'),
+      'pr-labeled-ready',
+      'body.label.name',
+      '"ready-for-qa-later"',
+    ],
+    [
+      'ready-for-qa on a closed pull request',
+      'pull_request',
+      () => github.onClosedPullRequest(github.labeledWith('ready-for-qa')),
+      'pr-labeled-ready',
+      'body.pull_request.state',
+      '"closed"',
+    ],
+    [
+      'a commented review',
+      'pull_request_review',
+      github.reviewSubmitted,
+      'pr-approved',
+      'body.review.state',
+      '"commented"',
+    ],
+    [
+      'a review requesting changes',
+      'pull_request_review',
+      () => github.reviewWithState('changes_requested'),
+      'pr-approved',
+      'body.review.state',
+      '"changes_requested"',
+    ],
+    [
+      'a dismissed review',
+      'pull_request_review',
+      github.reviewDismissed,
+      'pr-approved',
+      'body.action',
+      '"dismissed"',
+    ],
+    [
+      'an approval of a closed pull request',
+      'pull_request_review',
+      () => github.onClosedPullRequest(github.reviewWithState('approved')),
+      'pr-approved',
+      'body.pull_request.state',
+      '"closed"',
+    ],
+    ['a closed pull request', 'pull_request', github.closed, 'pr-created', 'body.action', '"closed"'],
+    [
+      'the ping GitHub sends when a webhook is created',
+      'ping',
+      github.ping,
+      'pr-created',
+      'body.X-GitHub-Event',
+      '"ping"',
+    ],
+  ];
+
+  test.each(cases)('%s', async (_case, eventName, payload, dependency, path, seen) => {
+    const rendered = await render(eventName, payload(), { deliveryId: DELIVERY });
+    expect(rendered.code).toBe(3);
+    expect(rendered.stdout).toBe('');
+    expect(rendered.filtered.map((line) => line.split(':')[0]).sort()).toEqual([
+      'pr-approved',
+      'pr-created',
+      'pr-labeled-ready',
+    ]);
+    const line = rendered.filtered.find((l) => l.startsWith(`${dependency}:`));
+    expect(line).toContain(` data ${path} string `);
+    expect(line).toContain(`got ${seen}`);
+  });
+
+  test('the ^…$ anchors are what keeps a longer label out', async () => {
+    // Argo Events matches string filters as unanchored regular expressions.
+    const unanchored = scratchFile(
+      'unanchored-sensor.yaml',
+      readFileSync(projectSensor, 'utf8').replace("'^ready-for-qa$'", "'ready-for-qa'"),
+    );
+    expect(readFileSync(unanchored, 'utf8')).not.toContain('^ready-for-qa$');
+    const rendered = await render('pull_request', github.labeledWith('not-ready-for-qa'), {
+      sensor: unanchored,
+    });
+    expect(rendered.code).toBe(0);
+    expect(rendered.object?.spec.github?.label).toBe('not-ready-for-qa');
+  });
+});
+
+describe('header keys arrive in Go canonical form', () => {
+  const sensorReading = (path: string) => `
+apiVersion: argoproj.io/v1alpha1
+kind: Sensor
+metadata: {name: header-case}
+spec:
+  dependencies:
+    - name: any
+      eventSourceName: github
+      eventName: pull-requests
+      filters:
+        data:
+          - {path: "${path}", type: string, value: ["^pull_request$"]}
+  triggers:
+    - template:
+        name: copy-event
+        k8s:
+          operation: create
+          source:
+            resource: {apiVersion: v1, kind: ConfigMap, metadata: {name: header-case}, data: {}}
+          parameters:
+            - src: {dependencyName: any, dataKey: "${path}"}
+              dest: data.event
+`;
+
+  test('headers.X-Github-Event matches; headers.X-GitHub-Event (as GitHub spells it) does not exist', async () => {
+    const canonical = await render('pull_request', github.opened(), {
+      sensor: scratchFile('canonical.yaml', sensorReading('headers.X-Github-Event.0')),
+    });
+    expect(canonical.code).toBe(0);
+    expect(canonical.object).toMatchObject({ kind: 'ConfigMap', data: { event: 'pull_request' } });
+
+    const asSent = await render('pull_request', github.opened(), {
+      sensor: scratchFile('as-sent.yaml', sensorReading('headers.X-GitHub-Event.0')),
+    });
+    expect(asSent.code).toBe(3);
+    expect(asSent.filtered).toEqual([
+      expect.stringContaining("path 'headers.X-GitHub-Event.0' does not exist"),
+    ]);
+  });
+});
+
+describe('what the Sensor produces is accepted', () => {
+  test('by the operator’s schema', () => {
+    expect(produced.length).toBeGreaterThanOrEqual(4);
+    for (const object of produced) {
+      const parsed = resumeRequestSpecSchema.safeParse(object.spec);
+      expect(parsed.success ? 'valid' : describeIssues(parsed.error)).toBe('valid');
+    }
+  });
+
+  test('by the ResumeRequest CRD, field for field; a redelivery fails with AlreadyExists', async () => {
+    const namespace = await createNamespace('sensor-render');
+    for (const object of produced) {
+      const created = JSON.parse(
+        await kubectlOk(['create', '-n', namespace, '-o', 'json', '-f', '-'], JSON.stringify(object)),
+      ) as RenderedObject;
+      // The API server prunes fields its schema does not know; nothing may be lost.
+      expect(created.spec).toEqual(object.spec);
+      for (const label of TRIGGER_LABELS) expect(created.metadata.labels).toHaveProperty([label]);
+    }
+    const redelivery = await renderObject('pull_request', github.opened(), { deliveryId: DELIVERY });
+    const again = await kubectl(['create', '-n', namespace, '-f', '-'], JSON.stringify(redelivery));
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('AlreadyExists');
+  });
+});
