@@ -18,8 +18,8 @@ export const DELIVERY_ID_PATTERN = '^[A-Za-z0-9-]+$';
 export const DELIVERY_ID_MAX = 64;
 export const GITHUB_ACTION_PATTERN = '^[a-z_]+$';
 export const GITHUB_ACTION_MAX = 40;
-/** A GitHub login; apps act as `name[bot]`. */
-export const GITHUB_LOGIN_PATTERN = '^[A-Za-z0-9-]+(\\[bot\\])?$';
+/** A GitHub login (managed enterprise users add `_shortcode`); apps act as `name[bot]`. */
+export const GITHUB_LOGIN_PATTERN = '^[A-Za-z0-9_.-]+(\\[bot\\])?$';
 export const GITHUB_LOGIN_MAX = 64;
 export const GITHUB_LABEL_MAX = 100;
 export const GITHUB_LABELS_MAX_ITEMS = 100;
