@@ -104,9 +104,17 @@ func describeData(d v1alpha1.DataFilter, event *v1alpha1.Event) string {
 	}
 	desc := fmt.Sprintf("data %s %s %s %q", d.Path, d.Type, comparator, d.Value)
 	if got := gjson.GetBytes(event.Data, d.Path); got.Exists() {
-		desc += " got " + got.Raw
+		desc += " got " + truncate(got.Raw, 120)
 	}
 	return desc
+}
+
+// truncate keeps a message to one readable line when a filter path selects a whole object.
+func truncate(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
 }
 
 func withError(what string, err error) string {

@@ -225,6 +225,66 @@ describe('other deliveries are filtered out, each dependency by the filter that 
   });
 });
 
+describe('trigger conditions decide as the event bus does', () => {
+  // Two dependencies on one event; `both` needs the two, `either` fires once per passing one.
+  const sensor = () =>
+    scratchFile(
+      'conditions.yaml',
+      `
+apiVersion: argoproj.io/v1alpha1
+kind: Sensor
+metadata: {name: conditions}
+spec:
+  dependencies:
+    - name: pull-request
+      eventSourceName: github
+      eventName: pull-requests
+      filters: {data: [{path: body.X-GitHub-Event, type: string, value: ["^pull_request$"]}]}
+    - name: opened
+      eventSourceName: github
+      eventName: pull-requests
+      filters: {data: [{path: body.action, type: string, value: ["^opened$"]}]}
+  triggers:
+${['both:pull-request && opened', 'either:pull-request || opened']
+  .map((t) => t.split(':'))
+  .map(
+    ([name, conditions]) => `    - template:
+        name: ${name}
+        conditions: "${conditions}"
+        k8s:
+          operation: create
+          source: {resource: {apiVersion: v1, kind: ConfigMap, metadata: {name: ${name}}}}`,
+  )
+  .join('\n')}
+`,
+    );
+  type Labelled = { metadata: { labels: Record<string, string> } };
+  /** The trigger label of each object printed: one object, or the items of a List. */
+  const triggers = (printed: unknown) =>
+    ((printed as { items?: Labelled[] }).items ?? [printed as Labelled]).map(
+      (o) => o.metadata.labels['events.argoproj.io/trigger'],
+    );
+
+  test('when every dependency passes, each trigger fires; several firings print one v1 List', async () => {
+    const rendered = await render('pull_request', github.opened(), { sensor: sensor() });
+    expect(rendered.code).toBe(0);
+    expect(rendered.object).toMatchObject({ apiVersion: 'v1', kind: 'List' });
+    expect(triggers(rendered.object).sort()).toEqual(['both', 'either', 'either']);
+  });
+
+  test('when one passes, only the trigger that needs no other fires', async () => {
+    const rendered = await render('pull_request', github.labeled(), { sensor: sensor() });
+    expect(rendered.code).toBe(0);
+    expect(triggers(rendered.object)).toEqual(['either']);
+  });
+
+  test('when none passes, the delivery is filtered out, with each dependency’s reason', async () => {
+    const none = await render('pull_request_review', github.reviewSubmitted(), { sensor: sensor() });
+    expect(none.code).toBe(3);
+    expect(none.filtered.map((l) => l.split(':')[0])).toEqual(['pull-request', 'opened']);
+  });
+});
+
 describe('header keys arrive in Go canonical form', () => {
   const sensorReading = (path: string) => `
 apiVersion: argoproj.io/v1alpha1
