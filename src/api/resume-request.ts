@@ -2,6 +2,7 @@
 // types derived from them. crds/resume.workflows.dev_resumerequests.yaml is the same schema for
 // the API server; test/unit/crd-schema-agreement.test.ts keeps the two from drifting apart.
 import { z } from 'zod';
+import type { ObjectMetadata } from './object-metadata.js';
 import * as syntax from './syntax.js';
 
 export const GROUP = 'resume.workflows.dev';
@@ -149,21 +150,10 @@ export type ResumeRequestSpec = z.infer<typeof resumeRequestSpecSchema>;
 export type ResumeRequestStatus = z.infer<typeof resumeRequestStatusSchema>;
 export type Condition = z.infer<typeof conditionSchema>;
 
-export interface ResumeRequestMetadata {
-  name: string;
-  namespace: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-
 export interface ResumeRequest {
   apiVersion: string;
   kind: string;
-  metadata: ResumeRequestMetadata;
+  metadata: ObjectMetadata;
   spec: ResumeRequestSpec;
   status?: ResumeRequestStatus;
 }

@@ -1,5 +1,6 @@
 // The slice of an Argo Workflow (argoproj.io/v1alpha1) that this operator reads and writes.
 // Fields it does not name are kept as they are: a resume sends back the whole object it read.
+import type { ObjectMetadata } from './object-metadata.js';
 
 export const WORKFLOW_GROUP = 'argoproj.io';
 export const WORKFLOW_VERSION = 'v1alpha1';
@@ -39,15 +40,8 @@ export interface WorkflowNode {
   [key: string]: unknown;
 }
 
-export interface WorkflowMetadata {
-  name: string;
-  namespace: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
+/** A resume writes the whole object back, so metadata it does not name travels along. */
+export interface WorkflowMetadata extends ObjectMetadata {
   [key: string]: unknown;
 }
 
