@@ -6,6 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, isTerminalPhase, type ResumeRequest } from '../api/resume-request.js';
 import { WORKFLOW_GROUP, WORKFLOW_PLURAL, WORKFLOW_VERSION, type Workflow } from '../api/workflow.js';
 import type { DomainConfig } from '../domain/config.js';
+import { workflowFieldSelector, workflowLabelSelector, type ResolvedRequest } from '../domain/correlate.js';
 import { classifyError } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -97,7 +98,10 @@ export class Manager {
         get: (namespace, name) => this.getRequest(namespace, name),
         delete: (request) => this.deleteRequest(request),
       },
-      workflows: { candidates: (namespace, target) => this.candidates(namespace, target) },
+      workflows: {
+        candidates: (namespace, resolved) => this.candidates(namespace, resolved),
+        readWhole: (namespace, resolved) => this.readWhole(namespace, resolved),
+      },
     });
   }
 
@@ -214,10 +218,7 @@ export class Manager {
     }
   }
 
-  private candidates(
-    namespace: string,
-    target: { taskId?: string | undefined; workflowName?: string | undefined },
-  ): Workflow[] {
+  private candidates(namespace: string, target: ResolvedRequest): Workflow[] {
     const cache = this.workflowCache(namespace);
     if (!cache) return [];
     if (target.taskId === undefined) {
@@ -228,6 +229,19 @@ export class Manager {
       .keysFor(namespace, target.taskId)
       .map((key) => cache.get(namespace, key.slice(namespace.length + 1)))
       .filter((workflow): workflow is Workflow => workflow !== undefined);
+  }
+
+  private async readWhole(namespace: string, resolved: ResolvedRequest): Promise<Workflow[]> {
+    const fieldSelector = workflowFieldSelector(resolved);
+    const list = (await this.api.listNamespacedCustomObject({
+      group: WORKFLOW_GROUP,
+      version: WORKFLOW_VERSION,
+      plural: WORKFLOW_PLURAL,
+      namespace,
+      labelSelector: workflowLabelSelector(resolved, this.domain),
+      ...(fieldSelector ? { fieldSelector } : {}),
+    })) as { items: Workflow[] };
+    return list.items;
   }
 
   private workflowCache(namespace: string): Reflector<Workflow> | undefined {

@@ -14,7 +14,7 @@ import {
 } from '../api/resume-request.js';
 import type { Workflow } from '../api/workflow.js';
 import type { DomainConfig } from '../domain/config.js';
-import { resolveRequest } from '../domain/correlate.js';
+import { resolveRequest, type ResolvedRequest } from '../domain/correlate.js';
 import { decide, type Decision } from '../domain/decide.js';
 import { classifyError } from '../domain/errors.js';
 import type { ResumeBackend } from '../backends/backend.js';
@@ -37,10 +37,9 @@ export interface WorkflowSource {
    * Play workflows of one task (or the one named workflow) in one namespace, from the cache.
    * The core narrows them further; this only has to include every possible target.
    */
-  candidates(
-    namespace: string,
-    target: { taskId?: string | undefined; workflowName?: string | undefined },
-  ): Workflow[];
+  candidates(namespace: string, resolved: ResolvedRequest): Workflow[];
+  /** The same, read whole from the API: for rules that look at fields the cache leaves out. */
+  readWhole(namespace: string, resolved: ResolvedRequest): Promise<Workflow[]>;
 }
 
 export interface ReconcilerContext {
@@ -93,7 +92,10 @@ export class Reconciler {
         log,
       );
     }
-    const workflows = this.ctx.workflows.candidates(namespace, resolved);
+    const readsWorkflow = request.spec.validationRules?.some((rule) => rule.field.startsWith('workflow'));
+    const workflows = readsWorkflow
+      ? await this.ctx.workflows.readWhole(namespace, resolved)
+      : this.ctx.workflows.candidates(namespace, resolved);
     const decision = decide({ request, resolved, workflows, now, config: this.ctx.domain });
     const ids: Resolved = { taskId: resolved.taskId, eventType: resolved.eventType };
     log.debug('decided', {

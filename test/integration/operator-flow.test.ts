@@ -193,6 +193,13 @@ describe('the operator', () => {
     expect(nodeByDisplayName(await getWorkflow(namespace, 'play-8'), 'wait-pr-created')?.phase).toBe(
       'Running',
     );
+    // A rule on a field the workflow cache does not keep is checked against the whole workflow.
+    await createResumeRequest(namespace, 'right-entrypoint', {
+      taskId: '108',
+      eventType: 'pr-created',
+      validationRules: [{ field: 'workflow.spec.entrypoint', operator: 'Equals', value: 'play' }],
+    });
+    await waitForPhase(namespace, 'right-entrypoint', 'Succeeded');
 
     expect(operator.process.exitCode).toBeNull();
     await createWorkflow(namespace, playWorkflow('play-9', { 'task-id': '109' }));

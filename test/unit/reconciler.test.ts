@@ -74,7 +74,7 @@ function harness(options: {
       get: async () => options.request,
       delete: async (r) => void deleted.push(r.metadata.name!),
     },
-    workflows: { candidates: () => options.workflows ?? [] },
+    workflows: { candidates: () => options.workflows ?? [], readWhole: async () => options.workflows ?? [] },
     statusWriter: { write: async (_r, status) => (writes.push(status), request(status)) },
     events: { record: async (_target, type, reason) => void events.push(`${type} ${reason}`) },
     backend,
