@@ -3,8 +3,8 @@
 // ResumeRequests it creates are applied to the plane, and the operator, under its shipped RBAC,
 // drives the play workflow through the real Argo controller to Succeeded.
 import { randomUUID } from 'node:crypto';
-import { createNamespace, kubectlOk } from '../support/plane.js';
-import { startOperator, waitUntilLeading, type RunningOperator } from '../support/operator.js';
+import { kubectlOk } from '../support/plane.js';
+import { operatorForFile } from '../support/operator.js';
 import { getResumeRequest, waitForPhase } from '../support/resume-requests.js';
 import {
   createWorkflow,
@@ -17,19 +17,7 @@ import { labeledWith, opened, reviewWithState } from '../fixtures/github/payload
 import { withHeadRef, withLabels } from '../fixtures/github-requests.js';
 import { buildSensorRender, render } from '../fixtures/github/sensor-render.js';
 
-let namespace: string;
-let operator: RunningOperator;
-
-beforeAll(async () => {
-  await buildSensorRender();
-  namespace = await createNamespace('e2e');
-  operator = await startOperator(`e2e-${namespace}`, namespace);
-  await waitUntilLeading(operator);
-}, 30 * 60_000);
-
-afterAll(async () => {
-  await operator?.stop();
-});
+const file = operatorForFile('e2e', buildSensorRender);
 
 /** A delivery as GitHub sends it now: an event older than its workflow would rightly be ignored. */
 function fresh<T extends { pull_request: { created_at: string; updated_at: string } }>(payload: T): T {
@@ -42,7 +30,7 @@ function fresh<T extends { pull_request: { created_at: string; updated_at: strin
 async function deliver(event: string, payload: unknown): Promise<string> {
   const rendered = await render(event, payload, { deliveryId: randomUUID() });
   if (!rendered.object) throw new Error(`the Sensor produced nothing: ${rendered.stderr}`);
-  await kubectlOk(['-n', namespace, 'create', '-f', '-'], JSON.stringify(rendered.object));
+  await kubectlOk(['-n', file.namespace, 'create', '-f', '-'], JSON.stringify(rendered.object));
   return rendered.object.metadata.name;
 }
 
@@ -51,14 +39,14 @@ describe('a GitHub webhook delivery', () => {
     const base = opened();
     const repository = base.repository.full_name;
     await createWorkflow(
-      namespace,
+      file.namespace,
       playWorkflow('e2e-play', { 'task-id': '501', repository: repository.replace('/', '.') }),
     );
     const branch = 'feature/task-501-checkout';
 
-    await waitForSuspendAt(namespace, 'e2e-play', 'wait-pr-created');
+    await waitForSuspendAt(file.namespace, 'e2e-play', 'wait-pr-created');
     const created = await deliver('pull_request', fresh(withHeadRef(opened(), branch)));
-    expect((await waitForPhase(namespace, created, 'Succeeded')).status).toMatchObject({
+    expect((await waitForPhase(file.namespace, created, 'Succeeded')).status).toMatchObject({
       taskId: '501',
       eventType: 'pr-created',
       workflowName: 'e2e-play',
@@ -68,34 +56,36 @@ describe('a GitHub webhook delivery', () => {
     const other = await render('pull_request', fresh(withHeadRef(labeledWith('documentation'), branch)));
     expect(other.code).toBe(3);
 
-    await waitForSuspendAt(namespace, 'e2e-play', 'wait-ready-for-qa');
+    await waitForSuspendAt(file.namespace, 'e2e-play', 'wait-ready-for-qa');
     const ready = await deliver(
       'pull_request',
       fresh(withLabels(withHeadRef(labeledWith('ready-for-qa'), branch), ['ready-for-qa'])),
     );
-    expect((await waitForPhase(namespace, ready, 'Succeeded')).status?.eventType).toBe('pr-labeled-ready');
+    expect((await waitForPhase(file.namespace, ready, 'Succeeded')).status?.eventType).toBe(
+      'pr-labeled-ready',
+    );
 
-    await waitForSuspendAt(namespace, 'e2e-play', 'wait-pr-approved');
+    await waitForSuspendAt(file.namespace, 'e2e-play', 'wait-pr-approved');
     const review = withHeadRef(reviewWithState('approved'), branch);
     review.review.submitted_at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const approved = await deliver('pull_request_review', review);
-    expect((await waitForPhase(namespace, approved, 'Succeeded')).status?.eventType).toBe('pr-approved');
+    expect((await waitForPhase(file.namespace, approved, 'Succeeded')).status?.eventType).toBe('pr-approved');
 
-    const workflow = await waitForWorkflowPhase(namespace, 'e2e-play', 'Succeeded');
+    const workflow = await waitForWorkflowPhase(file.namespace, 'e2e-play', 'Succeeded');
     expect(workflow.metadata.annotations?.['resume.workflows.dev/waiting-pr-approved']).toBe(
-      `${namespace}/${approved}`,
+      `${file.namespace}/${approved}`,
     );
 
     // The same delivery again (GitHub's redelivery) is refused by name and changes nothing.
-    const again = await getResumeRequest(namespace, approved);
+    const again = await getResumeRequest(file.namespace, approved);
     const redelivered = await render('pull_request_review', review, {
       deliveryId: again!.spec.github!.deliveryId!,
     });
     const refused = await kubectlOk(
-      ['-n', namespace, 'create', '-f', '-'],
+      ['-n', file.namespace, 'create', '-f', '-'],
       JSON.stringify(redelivered.object),
     ).catch((error: Error) => error.message);
     expect(refused).toMatch(/AlreadyExists/);
-    expect((await getWorkflow(namespace, 'e2e-play')).status?.phase).toBe('Succeeded');
+    expect((await getWorkflow(file.namespace, 'e2e-play')).status?.phase).toBe('Succeeded');
   });
 });

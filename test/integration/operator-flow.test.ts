@@ -1,7 +1,7 @@
 // The operator against the real plane and the real Argo controller, under its shipped RBAC:
 // the full play, early, late and duplicate events, several candidates, and bad requests.
-import { createNamespace, kubectlOk } from '../support/plane.js';
-import { startOperator, waitUntilLeading, type RunningOperator } from '../support/operator.js';
+import { kubectlOk } from '../support/plane.js';
+import { operatorForFile } from '../support/operator.js';
 import {
   createResumeRequest,
   getResumeRequest,
@@ -17,18 +17,7 @@ import {
   waitForWorkflowPhase,
 } from '../support/workflows.js';
 
-let namespace: string;
-let operator: RunningOperator;
-
-beforeAll(async () => {
-  namespace = await createNamespace('flow');
-  operator = await startOperator(`flow-${namespace}`, namespace);
-  await waitUntilLeading(operator);
-});
-
-afterAll(async () => {
-  await operator?.stop();
-});
+const file = operatorForFile('flow');
 
 const prOpened = (branch: string) =>
   githubFacts('pull_request', 'opened', { headRef: branch, labels: [], title: 'Implement it' });
@@ -43,20 +32,20 @@ const prApproved = (branch: string) =>
 
 describe('the operator', () => {
   it('drives a play workflow through its three stages from three GitHub events', async () => {
-    await createWorkflow(namespace, playWorkflow('play-1', { 'task-id': '101' }));
+    await createWorkflow(file.namespace, playWorkflow('play-1', { 'task-id': '101' }));
     const events = [
       ['pr-created', 'wait-pr-created', prOpened('task-101-login')],
       ['pr-ready', 'wait-ready-for-qa', prLabeledReady('task-101-login')],
       ['pr-approved', 'wait-pr-approved', prApproved('task-101-login')],
     ] as const;
     for (const [name, node, github] of events) {
-      await waitForSuspendAt(namespace, 'play-1', node);
-      await createResumeRequest(namespace, `play-1-${name}`, {
+      await waitForSuspendAt(file.namespace, 'play-1', node);
+      await createResumeRequest(file.namespace, `play-1-${name}`, {
         repository: 'acme-org/widgets',
         prNumber: 7,
         github,
       });
-      const request = await waitForPhase(namespace, `play-1-${name}`, 'Succeeded');
+      const request = await waitForPhase(file.namespace, `play-1-${name}`, 'Succeeded');
       expect(request.status).toMatchObject({
         reason: 'Resumed',
         taskId: '101',
@@ -65,32 +54,35 @@ describe('the operator', () => {
       });
       expect(request.status?.resumedNode).toContain(node);
     }
-    const workflow = await waitForWorkflowPhase(namespace, 'play-1', 'Succeeded');
+    const workflow = await waitForWorkflowPhase(file.namespace, 'play-1', 'Succeeded');
     expect(workflow.metadata.annotations).toMatchObject({
-      'resume.workflows.dev/waiting-pr-created': `${namespace}/play-1-pr-created`,
-      'resume.workflows.dev/waiting-pr-approved': `${namespace}/play-1-pr-approved`,
+      'resume.workflows.dev/waiting-pr-created': `${file.namespace}/play-1-pr-created`,
+      'resume.workflows.dev/waiting-pr-approved': `${file.namespace}/play-1-pr-approved`,
     });
-    const table = await kubectlOk(['-n', namespace, 'get', 'rr']);
+    const table = await kubectlOk(['-n', file.namespace, 'get', 'rr']);
     expect(table).toMatch(/play-1-pr-approved\s+101\s+pr-approved\s+Succeeded\s+play-1\s+1\s/);
   });
 
   it('holds an early event until the workflow reaches its stage, then resumes it', async () => {
-    await createWorkflow(namespace, playWorkflow('play-2', { 'task-id': '102' }));
-    await waitForSuspendAt(namespace, 'play-2', 'wait-pr-created');
-    await createResumeRequest(namespace, 'early-approval', {
+    await createWorkflow(file.namespace, playWorkflow('play-2', { 'task-id': '102' }));
+    await waitForSuspendAt(file.namespace, 'play-2', 'wait-pr-created');
+    await createResumeRequest(file.namespace, 'early-approval', {
       taskId: '102',
       eventType: 'pr-approved',
       resumeParameters: { approver: 'octocat' },
     });
-    const waiting = await waitForPhase(namespace, 'early-approval', 'Waiting');
+    const waiting = await waitForPhase(file.namespace, 'early-approval', 'Waiting');
     expect(waiting.status?.reason).toBe('StageNotReached');
-    await createResumeRequest(namespace, 'play-2-created', { taskId: '102', eventType: 'pr-created' });
-    await waitForPhase(namespace, 'play-2-created', 'Succeeded');
-    await createResumeRequest(namespace, 'play-2-ready', { taskId: '102', eventType: 'pr-labeled-ready' });
-    await waitForPhase(namespace, 'play-2-ready', 'Succeeded');
-    const resumed = await waitForPhase(namespace, 'early-approval', 'Succeeded');
+    await createResumeRequest(file.namespace, 'play-2-created', { taskId: '102', eventType: 'pr-created' });
+    await waitForPhase(file.namespace, 'play-2-created', 'Succeeded');
+    await createResumeRequest(file.namespace, 'play-2-ready', {
+      taskId: '102',
+      eventType: 'pr-labeled-ready',
+    });
+    await waitForPhase(file.namespace, 'play-2-ready', 'Succeeded');
+    const resumed = await waitForPhase(file.namespace, 'early-approval', 'Succeeded');
     expect(resumed.status?.workflowName).toBe('play-2');
-    const workflow = await waitForWorkflowPhase(namespace, 'play-2', 'Succeeded');
+    const workflow = await waitForWorkflowPhase(file.namespace, 'play-2', 'Succeeded');
     const approval = nodeByDisplayName(workflow, 'wait-pr-approved');
     expect(approval?.outputs?.parameters).toEqual([
       expect.objectContaining({ name: 'approver', value: 'octocat' }),
@@ -98,118 +90,126 @@ describe('the operator', () => {
   });
 
   it('records late and repeated events as ignored, with their reason', async () => {
-    await createWorkflow(namespace, playWorkflow('play-3', { 'task-id': '103' }));
-    await waitForSuspendAt(namespace, 'play-3', 'wait-pr-created');
-    await createResumeRequest(namespace, 'play-3-created', { taskId: '103', eventType: 'pr-created' });
-    await waitForPhase(namespace, 'play-3-created', 'Succeeded');
-    await waitForSuspendAt(namespace, 'play-3', 'wait-ready-for-qa');
+    await createWorkflow(file.namespace, playWorkflow('play-3', { 'task-id': '103' }));
+    await waitForSuspendAt(file.namespace, 'play-3', 'wait-pr-created');
+    await createResumeRequest(file.namespace, 'play-3-created', { taskId: '103', eventType: 'pr-created' });
+    await waitForPhase(file.namespace, 'play-3-created', 'Succeeded');
+    await waitForSuspendAt(file.namespace, 'play-3', 'wait-ready-for-qa');
 
-    await createResumeRequest(namespace, 'play-3-created-again', { taskId: '103', eventType: 'pr-created' });
-    const again = await waitForPhase(namespace, 'play-3-created-again', 'Ignored');
+    await createResumeRequest(file.namespace, 'play-3-created-again', {
+      taskId: '103',
+      eventType: 'pr-created',
+    });
+    const again = await waitForPhase(file.namespace, 'play-3-created-again', 'Ignored');
     expect(again.status?.reason).toBe('AlreadyResumed');
 
-    await createResumeRequest(namespace, 'play-3-unrelated', {
+    await createResumeRequest(file.namespace, 'play-3-unrelated', {
       repository: 'acme-org/widgets',
       github: githubFacts('pull_request', 'labeled', { headRef: 'task-103-x', label: 'documentation' }),
     });
-    expect((await waitForPhase(namespace, 'play-3-unrelated', 'Ignored')).status?.reason).toBe('NotRelevant');
+    expect((await waitForPhase(file.namespace, 'play-3-unrelated', 'Ignored')).status?.reason).toBe(
+      'NotRelevant',
+    );
 
-    await createResumeRequest(namespace, 'play-3-ready', { taskId: '103', eventType: 'pr-labeled-ready' });
-    await waitForPhase(namespace, 'play-3-ready', 'Succeeded');
-    await createResumeRequest(namespace, 'play-3-approved', { taskId: '103', eventType: 'pr-approved' });
-    await waitForPhase(namespace, 'play-3-approved', 'Succeeded');
-    await waitForWorkflowPhase(namespace, 'play-3', 'Succeeded');
-    await createResumeRequest(namespace, 'play-3-late', { taskId: '103', eventType: 'pr-approved' });
-    expect((await waitForPhase(namespace, 'play-3-late', 'Ignored')).status?.reason).toBe(
+    await createResumeRequest(file.namespace, 'play-3-ready', {
+      taskId: '103',
+      eventType: 'pr-labeled-ready',
+    });
+    await waitForPhase(file.namespace, 'play-3-ready', 'Succeeded');
+    await createResumeRequest(file.namespace, 'play-3-approved', { taskId: '103', eventType: 'pr-approved' });
+    await waitForPhase(file.namespace, 'play-3-approved', 'Succeeded');
+    await waitForWorkflowPhase(file.namespace, 'play-3', 'Succeeded');
+    await createResumeRequest(file.namespace, 'play-3-late', { taskId: '103', eventType: 'pr-approved' });
+    expect((await waitForPhase(file.namespace, 'play-3-late', 'Ignored')).status?.reason).toBe(
       'WorkflowCompleted',
     );
   });
 
   it('resumes a stage once however often and however concurrently its event arrives', async () => {
-    await createWorkflow(namespace, playWorkflow('play-4', { 'task-id': '104' }));
-    await waitForSuspendAt(namespace, 'play-4', 'wait-pr-created');
+    await createWorkflow(file.namespace, playWorkflow('play-4', { 'task-id': '104' }));
+    await waitForSuspendAt(file.namespace, 'play-4', 'wait-pr-created');
     const delivery = prOpened('task-104-search');
     const names = ['dup-a', 'dup-b', 'dup-c', 'dup-d'];
-    await Promise.all(names.map((name) => createResumeRequest(namespace, name, { github: delivery })));
+    await Promise.all(names.map((name) => createResumeRequest(file.namespace, name, { github: delivery })));
     // The sensor names requests from the delivery id, so a redelivery is refused by the API server.
-    await expect(createResumeRequest(namespace, 'dup-a', { github: delivery })).rejects.toMatchObject({
+    await expect(createResumeRequest(file.namespace, 'dup-a', { github: delivery })).rejects.toMatchObject({
       code: 409,
     });
     const settled = await Promise.all(
       names.map(async (name) => {
-        await waitForPhase(namespace, name, 'Succeeded').catch(() => undefined);
-        return (await getResumeRequest(namespace, name))!;
+        await waitForPhase(file.namespace, name, 'Succeeded').catch(() => undefined);
+        return (await getResumeRequest(file.namespace, name))!;
       }),
     );
     const phases = settled.map((request) => `${request.status?.phase}/${request.status?.reason}`).sort();
     expect(phases.filter((phase) => phase === 'Succeeded/Resumed')).toHaveLength(1);
     expect(phases.filter((phase) => phase === 'Ignored/AlreadyResumed')).toHaveLength(3);
-    await waitForSuspendAt(namespace, 'play-4', 'wait-ready-for-qa');
-    const workflow = await getWorkflow(namespace, 'play-4');
+    await waitForSuspendAt(file.namespace, 'play-4', 'wait-ready-for-qa');
+    const workflow = await getWorkflow(file.namespace, 'play-4');
     expect(nodeByDisplayName(workflow, 'wait-ready-for-qa')?.phase).toBe('Running');
   });
 
   it('resumes the newest of two workflows for one task and lists both as candidates', async () => {
-    await createWorkflow(namespace, playWorkflow('play-5-old', { 'task-id': '105' }));
-    await waitForSuspendAt(namespace, 'play-5-old', 'wait-pr-created');
+    await createWorkflow(file.namespace, playWorkflow('play-5-old', { 'task-id': '105' }));
+    await waitForSuspendAt(file.namespace, 'play-5-old', 'wait-pr-created');
     // Creation timestamps have one-second resolution.
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    await createWorkflow(namespace, playWorkflow('play-5-new', { 'task-id': '105' }));
-    await waitForSuspendAt(namespace, 'play-5-new', 'wait-pr-created');
-    await createResumeRequest(namespace, 'play-5-created', { taskId: '105', eventType: 'pr-created' });
-    const request = await waitForPhase(namespace, 'play-5-created', 'Succeeded');
+    await createWorkflow(file.namespace, playWorkflow('play-5-new', { 'task-id': '105' }));
+    await waitForSuspendAt(file.namespace, 'play-5-new', 'wait-pr-created');
+    await createResumeRequest(file.namespace, 'play-5-created', { taskId: '105', eventType: 'pr-created' });
+    const request = await waitForPhase(file.namespace, 'play-5-created', 'Succeeded');
     expect(request.status?.workflowName).toBe('play-5-new');
     expect(request.status?.candidates).toEqual(['play-5-new', 'play-5-old']);
-    expect(nodeByDisplayName(await getWorkflow(namespace, 'play-5-old'), 'wait-pr-created')?.phase).toBe(
+    expect(nodeByDisplayName(await getWorkflow(file.namespace, 'play-5-old'), 'wait-pr-created')?.phase).toBe(
       'Running',
     );
   });
 
   it('fails requests it cannot act on with a reason and message, and keeps running', async () => {
-    await createResumeRequest(namespace, 'ambiguous', {
+    await createResumeRequest(file.namespace, 'ambiguous', {
       taskId: '106',
       github: githubFacts('pull_request', 'opened', { headRef: 'task-107-other' }),
     });
-    const ambiguous = await waitForPhase(namespace, 'ambiguous', 'Failed');
+    const ambiguous = await waitForPhase(file.namespace, 'ambiguous', 'Failed');
     expect(ambiguous.status?.reason).toBe('AmbiguousTaskId');
     expect(ambiguous.status?.message).toMatch(/106/);
 
-    await createResumeRequest(namespace, 'no-task', {
+    await createResumeRequest(file.namespace, 'no-task', {
       github: githubFacts('pull_request', 'opened', { headRef: 'main', labels: [] }),
     });
-    const noTask = await waitForPhase(namespace, 'no-task', 'Failed');
+    const noTask = await waitForPhase(file.namespace, 'no-task', 'Failed');
     expect(noTask.status?.reason).toBe('MissingTaskId');
 
-    await createWorkflow(namespace, playWorkflow('play-8', { 'task-id': '108', team: 'blue' }));
-    await waitForSuspendAt(namespace, 'play-8', 'wait-pr-created');
-    await createResumeRequest(namespace, 'wrong-team', {
+    await createWorkflow(file.namespace, playWorkflow('play-8', { 'task-id': '108', team: 'blue' }));
+    await waitForSuspendAt(file.namespace, 'play-8', 'wait-pr-created');
+    await createResumeRequest(file.namespace, 'wrong-team', {
       taskId: '108',
       eventType: 'pr-created',
       validationRules: [{ field: "workflow.metadata.labels['team']", operator: 'Equals', value: 'red' }],
     });
-    const wrongTeam = await waitForPhase(namespace, 'wrong-team', 'Failed');
+    const wrongTeam = await waitForPhase(file.namespace, 'wrong-team', 'Failed');
     expect(wrongTeam.status?.reason).toBe('ValidationFailed');
     expect(wrongTeam.status?.validationErrors).toHaveLength(1);
-    expect(nodeByDisplayName(await getWorkflow(namespace, 'play-8'), 'wait-pr-created')?.phase).toBe(
+    expect(nodeByDisplayName(await getWorkflow(file.namespace, 'play-8'), 'wait-pr-created')?.phase).toBe(
       'Running',
     );
     // A rule on a field the workflow cache does not keep is checked against the whole workflow.
-    await createResumeRequest(namespace, 'right-entrypoint', {
+    await createResumeRequest(file.namespace, 'right-entrypoint', {
       taskId: '108',
       eventType: 'pr-created',
       validationRules: [{ field: 'workflow.spec.entrypoint', operator: 'Equals', value: 'play' }],
     });
-    await waitForPhase(namespace, 'right-entrypoint', 'Succeeded');
+    await waitForPhase(file.namespace, 'right-entrypoint', 'Succeeded');
 
-    expect(operator.process.exitCode).toBeNull();
-    await createWorkflow(namespace, playWorkflow('play-9', { 'task-id': '109' }));
-    await waitForSuspendAt(namespace, 'play-9', 'wait-pr-created');
-    await createResumeRequest(namespace, 'after-bad', { taskId: '109', eventType: 'pr-created' });
-    await waitForPhase(namespace, 'after-bad', 'Succeeded');
+    expect(file.operator.process.exitCode).toBeNull();
+    await createWorkflow(file.namespace, playWorkflow('play-9', { 'task-id': '109' }));
+    await waitForSuspendAt(file.namespace, 'play-9', 'wait-pr-created');
+    await createResumeRequest(file.namespace, 'after-bad', { taskId: '109', eventType: 'pr-created' });
+    await waitForPhase(file.namespace, 'after-bad', 'Succeeded');
   });
 
   it('exports metrics for the requests it finished', async () => {
-    const metrics = await operator.metrics();
+    const metrics = await file.operator.metrics();
     expect(metrics).toMatch(/workflow_resume_requests_total\{phase="Succeeded",reason="Resumed"\} [1-9]/);
     expect(metrics).toMatch(/workflow_resume_attempts_total\{result="success"\} [1-9]/);
     expect(metrics).toMatch(/workflow_resume_duration_seconds_count [1-9]/);

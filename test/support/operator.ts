@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { plane, projectRoot, run, waitFor } from './plane.js';
+import { afterAll, beforeAll } from '@jest/globals';
+import { createNamespace, plane, projectRoot, run, waitFor } from './plane.js';
 
 const mainScript = join(projectRoot, 'dist/src/main.js');
 let operatorKubeconfig: string | undefined;
@@ -135,4 +136,27 @@ export function waitUntilLeading(operator: RunningOperator, timeoutMs = 20_000):
     },
     { timeoutMs },
   );
+}
+
+export interface OperatorForFile {
+  namespace: string;
+  operator: RunningOperator;
+}
+
+/**
+ * A fresh namespace and an operator leading in it for every test of the file, stopped after
+ * them. The fields are filled in beforeAll; `prepare` runs first (slow one-time set-up).
+ */
+export function operatorForFile(prefix: string, prepare?: () => Promise<void>): OperatorForFile {
+  const holder = {} as OperatorForFile;
+  beforeAll(async () => {
+    await prepare?.();
+    holder.namespace = await createNamespace(prefix);
+    holder.operator = await startOperator(`${prefix}-${holder.namespace}`, holder.namespace);
+    await waitUntilLeading(holder.operator);
+  }, 30 * 60_000);
+  afterAll(async () => {
+    await holder.operator?.stop();
+  });
+  return holder;
 }
