@@ -9,7 +9,9 @@ import { join } from 'node:path';
 
 const [dir, taskId] = process.argv.slice(2);
 if (!dir || !taskId) throw new Error('usage: node hack/demo-payloads.mjs DIR TASK_ID');
-const definitions = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('@octokit/webhooks-examples'), 'utf8'));
+const definitions = JSON.parse(
+  readFileSync(createRequire(import.meta.url).resolve('@octokit/webhooks-examples'), 'utf8'),
+);
 const example = (name, action) =>
   structuredClone(definitions.find((d) => d.name === name).examples.find((e) => e.action === action));
 const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -30,7 +32,11 @@ approved.pull_request.head.ref = branch;
 approved.review.state = 'approved';
 approved.review.submitted_at = now;
 
-for (const [file, payload] of [['opened.json', opened], ['labeled.json', labeled], ['approved.json', approved]]) {
+for (const [file, payload] of [
+  ['opened.json', opened],
+  ['labeled.json', labeled],
+  ['approved.json', approved],
+]) {
   writeFileSync(join(dir, file), JSON.stringify(payload, null, 2));
 }
 console.log(opened.repository.full_name);

@@ -69,6 +69,17 @@ export class ArgoServerBackend implements ResumeBackend {
     return { outcome: 'resumed', apiRequests: 3 };
   }
 
+  /**
+   * argo-server answers with the node status it keeps in its database. The offload marker is
+   * dropped from this copy because the copy is complete: decisions read its nodes.
+   */
+  async hydrate(namespace: string, workflowName: string): Promise<Workflow> {
+    const path = `/api/v1/workflows/${encodeURIComponent(namespace)}/${encodeURIComponent(workflowName)}`;
+    const workflow = (await this.call('GET', path)) as Workflow;
+    if (workflow.status) delete workflow.status.offloadNodeStatusVersion;
+    return workflow;
+  }
+
   async stop(namespace: string, workflowName: string): Promise<void> {
     const path = `/api/v1/workflows/${encodeURIComponent(namespace)}/${encodeURIComponent(workflowName)}/stop`;
     await this.call('PUT', path, { namespace, name: workflowName });

@@ -2,6 +2,7 @@
 // or through argo-server (needed when node status is offloaded to a database). A backend checks
 // the target against the workflow as it is now, so a decision made on a cached copy is never
 // applied to a workflow that has moved on.
+import type { Workflow } from '../api/workflow.js';
 
 export interface ResumeTarget {
   namespace: string;
@@ -28,6 +29,11 @@ export interface ResumeBackend {
   readonly name: string;
   /** Throws API and network errors as they are; the caller classifies them. */
   resume(target: ResumeTarget): Promise<ResumeResult>;
+  /**
+   * The workflow with its node status filled in, when the backend can read node status that
+   * Argo offloaded to its database; absent when it cannot.
+   */
+  hydrate?(namespace: string, workflowName: string): Promise<Workflow>;
   /** Asks Argo to stop a workflow (`argo stop`: spec.shutdown=Stop); used for older duplicates. */
   stop(namespace: string, workflowName: string): Promise<void>;
 }

@@ -5,6 +5,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Workflow } from '../api/workflow.js';
 import { applyResume } from '../domain/resume-mutation.js';
+import { Reason } from '../domain/reasons.js';
 import type { ResumeBackend, ResumeResult, ResumeTarget } from './backend.js';
 
 const workflows = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' } as const;
@@ -29,6 +30,11 @@ export class KubernetesBackend implements ResumeBackend {
       message: target.message,
       now: target.now,
     });
+    // The node moved on since the decision (resumed by someone else, or the workflow replaced):
+    // that is for the core to judge on fresh state, not a refusal.
+    if (!result.ok && (result.reason === Reason.AlreadyResumed || result.reason === Reason.NoMatchingNode)) {
+      return { outcome: 'stale', apiRequests: 1 };
+    }
     if (!result.ok)
       return { outcome: 'rejected', reason: result.reason, message: result.message, apiRequests: 1 };
     if (!result.changed) return { outcome: 'stale', apiRequests: 1 };

@@ -13,7 +13,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { ErrorBackoff } from './error-backoff.js';
 import { Reflector, type ChangeType } from './reflector.js';
 import { Reconciler, describeError, type ReconcilerContext } from './reconciler.js';
-import { TaskIndex } from './task-index.js';
+import { NamespacedIndex } from './namespaced-index.js';
 import { WorkQueue } from './work-queue.js';
 import { projectWorkflow } from './workflow-projection.js';
 import { TerminalError } from './result.js';
@@ -36,8 +36,10 @@ export class Manager {
   private readonly requestCaches: Reflector<ResumeRequest>[];
   /** Keyed by namespace, or '' for the cache of all namespaces. */
   private readonly workflowCaches = new Map<string, Reflector<Workflow>>();
-  private readonly waitingByTask = new TaskIndex();
-  private readonly workflowsByTask = new TaskIndex();
+  private readonly waitingByTask = new NamespacedIndex();
+  /** Requests that name their workflow and no task: woken by that workflow's changes. */
+  private readonly waitingByWorkflow = new NamespacedIndex();
+  private readonly workflowsByTask = new NamespacedIndex();
   private readonly queue: WorkQueue;
   private readonly backoff: ErrorBackoff;
   private readonly reconciler: Reconciler;
@@ -158,11 +160,14 @@ export class Manager {
     const phase = request.status?.phase;
     if (type === 'deleted' || (phase && isTerminalPhase(phase))) {
       this.waitingByTask.remove(key);
+      this.waitingByWorkflow.remove(key);
     } else {
-      this.waitingByTask.set(
+      const taskId = request.status?.taskId ?? request.spec?.taskId;
+      this.waitingByTask.set(key, request.metadata.namespace!, taskId);
+      this.waitingByWorkflow.set(
         key,
         request.metadata.namespace!,
-        request.status?.taskId ?? request.spec?.taskId,
+        taskId ? undefined : request.spec?.workflowName,
       );
     }
     if (type === 'deleted') return;
@@ -183,6 +188,8 @@ export class Manager {
       if (!task) continue;
       for (const requestKey of this.waitingByTask.keysFor(namespace, task)) this.queue.add(requestKey);
     }
+    for (const requestKey of this.waitingByWorkflow.keysFor(namespace, workflow.metadata.name))
+      this.queue.add(requestKey);
   }
 
   private async getRequest(namespace: string, name: string): Promise<ResumeRequest | undefined> {

@@ -93,9 +93,10 @@ export class Reconciler {
       );
     }
     const readsWorkflow = request.spec.validationRules?.some((rule) => rule.field.startsWith('workflow'));
-    const workflows = readsWorkflow
+    const listed = readsWorkflow
       ? await this.ctx.workflows.readWhole(namespace, resolved)
       : this.ctx.workflows.candidates(namespace, resolved);
+    const workflows = await this.hydrateOffloaded(listed);
     const decision = decide({ request, resolved, workflows, now, config: this.ctx.domain });
     const ids: Resolved = { taskId: resolved.taskId, eventType: resolved.eventType };
     log.debug('decided', {
@@ -111,6 +112,19 @@ export class Reconciler {
       case 'resume':
         return this.resume(request, ids, decision, now, log);
     }
+  }
+
+  /** Workflows whose node status Argo offloaded, read through a backend that can see it. */
+  private hydrateOffloaded(workflows: Workflow[]): Promise<Workflow[]> {
+    const hydrate = this.ctx.backend.hydrate?.bind(this.ctx.backend);
+    if (!hydrate) return Promise.resolve(workflows);
+    return Promise.all(
+      workflows.map((workflow) =>
+        workflow.status?.offloadNodeStatusVersion
+          ? hydrate(workflow.metadata.namespace, workflow.metadata.name)
+          : workflow,
+      ),
+    );
   }
 
   private async wait(

@@ -4,9 +4,13 @@
 
 export type Handler = (key: string) => Promise<void>;
 
+/** setTimeout's limit (2³¹−1 ms); longer delays fire immediately. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface WorkQueueOptions {
   concurrency: number;
-  onDepthChange?: (depth: number) => void;
+  /** Called with the number of keys ready to run whenever it changes. */
+  onDepthChange?: (ready: number) => void;
 }
 
 export class WorkQueue {
@@ -46,9 +50,14 @@ export class WorkQueue {
     this.dispatch();
   }
 
-  /** Adds the key after `delayMs`; an earlier pending delay for the same key wins. */
-  addAfter(key: string, delayMs: number): void {
+  /**
+   * Adds the key after `requestedMs`; an earlier pending delay for the same key wins. Delays past
+   * what a Node timer can hold (about 24.8 days) are cut to that: a longer one would fire at once,
+   * and the reconcile that runs then simply asks for the rest.
+   */
+  addAfter(key: string, requestedMs: number): void {
     if (this.shuttingDown) return;
+    const delayMs = Math.min(requestedMs, MAX_TIMER_MS);
     if (delayMs <= 0) return this.add(key);
     const at = Date.now() + delayMs;
     const pending = this.timers.get(key);
@@ -122,7 +131,8 @@ export class WorkQueue {
     }
   }
 
+  /** Reports the keys ready to run: delayed keys (TTLs, retry waits) are not a backlog. */
   private reportDepth(): void {
-    this.options.onDepthChange?.(this.depth);
+    this.options.onDepthChange?.(this.ready.length);
   }
 }

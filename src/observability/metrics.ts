@@ -52,7 +52,7 @@ export function createMetrics(options: { defaultMetrics: boolean }): Metrics {
     }),
     queueDepth: new Gauge({
       name: 'workflow_resume_queue_depth',
-      help: 'Keys waiting in the work queue (ready or delayed)',
+      help: 'ResumeRequests ready to be reconciled, waiting for a worker (delayed retries and TTLs not counted)',
       registers,
     }),
     reconcileErrorsTotal: new Counter({

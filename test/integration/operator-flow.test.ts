@@ -89,6 +89,22 @@ describe('the operator', () => {
     ]);
   });
 
+  it('wakes a request that names only its workflow as soon as that workflow reaches the stage', async () => {
+    await createWorkflow(file.namespace, playWorkflow('play-10', { 'task-id': '110' }));
+    await waitForSuspendAt(file.namespace, 'play-10', 'wait-pr-created');
+    await createResumeRequest(file.namespace, 'by-name-ready', {
+      workflowName: 'play-10',
+      eventType: 'pr-labeled-ready',
+    });
+    expect((await waitForPhase(file.namespace, 'by-name-ready', 'Waiting')).status?.reason).toBe(
+      'StageNotReached',
+    );
+    await createResumeRequest(file.namespace, 'play-10-created', { taskId: '110', eventType: 'pr-created' });
+    await waitForPhase(file.namespace, 'play-10-created', 'Succeeded');
+    // Well inside the periodic resync (5 minutes): the workflow's own change woke the request.
+    await waitForPhase(file.namespace, 'by-name-ready', 'Succeeded', 10_000);
+  });
+
   it('records late and repeated events as ignored, with their reason', async () => {
     await createWorkflow(file.namespace, playWorkflow('play-3', { 'task-id': '103' }));
     await waitForSuspendAt(file.namespace, 'play-3', 'wait-pr-created');

@@ -40,6 +40,7 @@ function harness(options: {
   backend?: Step[];
   maxAttempts?: number;
   stopOlderDuplicates?: boolean;
+  hydrate?: (namespace: string, name: string) => Promise<Workflow>;
 }) {
   const writes: ResumeRequestStatus[] = [];
   const stopped: string[] = [];
@@ -57,6 +58,7 @@ function harness(options: {
       return step;
     },
     stop: async (_namespace, name) => void stopped.push(name),
+    ...(options.hydrate ? { hydrate: options.hydrate } : {}),
   };
   const context: ReconcilerContext = {
     domain: { ...defaultDomainConfig, stopOlderDuplicates: options.stopOlderDuplicates ?? false },
@@ -156,6 +158,30 @@ describe('Reconciler', () => {
     await on.reconciler.reconcile('ns/rr');
     expect(on.stopped).toEqual(['play-old']);
     expect(on.writes[0]).toMatchObject({ phase: 'Succeeded', candidates: ['play-new', 'play-old'] });
+  });
+
+  it('decides on node status read through the backend when Argo offloaded it', async () => {
+    const whole = waiting();
+    const offloaded: Workflow = {
+      ...whole,
+      status: { phase: 'Running', offloadNodeStatusVersion: 'fnv:1' },
+    };
+    const without = harness({ request: request(), workflows: [offloaded] });
+    await without.reconciler.reconcile('ns/rr');
+    expect(without.writes).toEqual([
+      expect.objectContaining({ phase: 'Failed', reason: 'OffloadedNodeStatus' }),
+    ]);
+
+    const hydrated: string[] = [];
+    const withHydrate = harness({
+      request: request(),
+      workflows: [offloaded],
+      backend: [{ outcome: 'resumed', apiRequests: 3 }],
+      hydrate: async (_namespace, name) => (hydrated.push(name), whole),
+    });
+    await withHydrate.reconciler.reconcile('ns/rr');
+    expect(hydrated).toEqual([whole.metadata.name]);
+    expect(withHydrate.writes).toEqual([expect.objectContaining({ phase: 'Succeeded', reason: 'Resumed' })]);
   });
 
   it('waits for a workflow that does not exist yet, writing the status once', async () => {

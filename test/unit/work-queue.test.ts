@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { WorkQueue } from '../../src/controller/work-queue.js';
+import { MAX_TIMER_MS, WorkQueue } from '../../src/controller/work-queue.js';
 
 function deferred() {
   let resolve!: () => void;
@@ -96,6 +96,24 @@ describe('WorkQueue', () => {
       expect(seen).toEqual([['x', start + 1000]]);
       await jest.advanceTimersByTimeAsync(10_000);
       expect(seen).toHaveLength(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('cuts delays longer than a timer can hold instead of firing them at once', async () => {
+    jest.useFakeTimers();
+    try {
+      const queue = new WorkQueue({ concurrency: 1 });
+      const seen: string[] = [];
+      queue.start(async (key) => {
+        seen.push(key);
+      });
+      queue.addAfter('ttl', 30 * 86_400_000);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(seen).toEqual([]);
+      await jest.advanceTimersByTimeAsync(MAX_TIMER_MS);
+      expect(seen).toEqual(['ttl']);
     } finally {
       jest.useRealTimers();
     }

@@ -1,8 +1,8 @@
-import { TaskIndex } from '../../src/controller/task-index.js';
+import { NamespacedIndex } from '../../src/controller/namespaced-index.js';
 
-describe('TaskIndex', () => {
+describe('NamespacedIndex', () => {
   it('finds keys by namespace and task, and moves a key whose task changes', () => {
-    const index = new TaskIndex();
+    const index = new NamespacedIndex();
     index.set('ns/a', 'ns', '42');
     index.set('ns/b', 'ns', '42');
     index.set('other/c', 'other', '42');
@@ -14,7 +14,7 @@ describe('TaskIndex', () => {
   });
 
   it('forgets removed keys and keys whose task is gone', () => {
-    const index = new TaskIndex();
+    const index = new NamespacedIndex();
     index.set('ns/a', 'ns', '1');
     index.set('ns/b', 'ns', '1');
     index.remove('ns/a');
