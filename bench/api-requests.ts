@@ -1,0 +1,60 @@
+// Kubernetes API requests named the way RBAC and the apiserver's metrics name them: a verb and a
+// resource (with subresource), from an HTTP method and path. Pure, so counts can be tallied,
+// compared and printed without a server.
+
+export type Tally = ReadonlyMap<string, number>;
+
+/** "get resumerequests", "patch resumerequests/status", "watch workflows", "discovery", … */
+export function describeApiRequest(method: string, url: string): string {
+  const [path = '', query = ''] = url.split('?', 2);
+  const segments = path.split('/').filter(Boolean);
+  let rest: string[];
+  if (segments[0] === 'api') rest = segments.slice(2);
+  else if (segments[0] === 'apis') rest = segments.slice(3);
+  else return 'discovery';
+  if (rest.length === 0) return 'discovery';
+  const namespaced = rest[0] === 'namespaces' && rest.length >= 3;
+  const [resource, name, subresource] = namespaced ? rest.slice(2) : rest;
+  const target = subresource ? `${resource}/${subresource}` : resource!;
+  const watching = new URLSearchParams(query).get('watch');
+  switch (method.toUpperCase()) {
+    case 'GET':
+      if (watching === 'true' || watching === '1') return `watch ${target}`;
+      return `${name ? 'get' : 'list'} ${target}`;
+    case 'POST':
+      return `create ${target}`;
+    case 'PUT':
+      return `update ${target}`;
+    case 'PATCH':
+      return `patch ${target}`;
+    case 'DELETE':
+      return `${name ? 'delete' : 'deletecollection'} ${target}`;
+    default:
+      return `${method.toLowerCase()} ${target}`;
+  }
+}
+
+/** after − before, per kind, leaving out kinds that did not change. */
+export function tallySince(after: Tally, before: Tally): Map<string, number> {
+  const difference = new Map<string, number>();
+  for (const [kind, count] of after) {
+    const delta = count - (before.get(kind) ?? 0);
+    if (delta !== 0) difference.set(kind, delta);
+  }
+  return difference;
+}
+
+export function tallyTotal(tally: Tally): number {
+  let total = 0;
+  for (const count of tally.values()) total += count;
+  return total;
+}
+
+/** "12 get resumerequests, 12 update workflows", largest first. */
+export function formatTally(tally: Tally): string {
+  if (tally.size === 0) return 'none';
+  return [...tally]
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .map(([kind, count]) => `${count} ${kind}`)
+    .join(', ');
+}

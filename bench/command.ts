@@ -1,0 +1,39 @@
+// Runs a command to completion with a time limit, without throwing, so callers word the failure.
+import { execFile } from 'node:child_process';
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCommand(
+  file: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      args,
+      { env: options.env ?? process.env, timeout: options.timeoutMs, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Like runCommand, but throws with the command's stderr when it fails. */
+export async function runCommandOk(
+  file: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<string> {
+  const result = await runCommand(file, args, options);
+  if (result.code !== 0) {
+    throw new Error(`${file} ${args.join(' ')} failed (exit ${result.code}):\n${result.stderr.slice(-4000)}`);
+  }
+  return result.stdout;
+}

@@ -1,0 +1,19 @@
+// OURS, timed: the operator, connected straight to the apiserver as it would be deployed,
+// resumes N suspended play workflows from one ResumeRequest each. Its peak RSS is read at the end
+// of the pass (the kernel's high-water mark covers the whole run).
+import type { BatchResult } from './batch.js';
+import { withOursSession } from './ours-session.js';
+import { peakRssMiB } from './peak-rss.js';
+import type { PassOptions } from './settings.js';
+
+export interface OursResult {
+  batch: BatchResult;
+  peakRssMiB: number;
+}
+
+export function measureOurs(options: PassOptions): Promise<OursResult> {
+  return withOursSession({ ...options, label: 'ours' }, async (session) => {
+    const batch = await session.resumeAll(options.concurrency);
+    return { batch, peakRssMiB: peakRssMiB(session.operator.pid) };
+  });
+}

@@ -1,0 +1,139 @@
+// The built operator (dist/src/main.js) as a child process, authenticated as its ServiceAccount
+// under the shipped RBAC (hack/operator-kubeconfig), never as admin, and talking to the
+// apiserver directly or, when requests are being counted, through the counting proxy. Settings
+// are the operator's defaults except for what places it on this plane, so the figures are those
+// of a stock deployment.
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { runCommandOk } from './command.js';
+import type { Deadline } from './deadline.js';
+import { paths } from './paths.js';
+import type { BenchPlane } from './plane.js';
+
+export interface OperatorProcess {
+  pid: number;
+  logFile: string;
+  /** Resolves once this replica holds the lease and its caches are synced. */
+  waitUntilLeading(deadline: Deadline): Promise<void>;
+  logTail(lines?: number): string;
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * The ServiceAccount kubeconfig; with `apiPort`, pointed at that loopback port (the counting
+ * proxy) instead of the apiserver.
+ */
+async function operatorKubeconfig(
+  plane: BenchPlane,
+  namespace: string,
+  apiPort: number | undefined,
+  deadline: Deadline,
+): Promise<string> {
+  const path = join(plane.dir, `bench-operator-${namespace}.kubeconfig`);
+  await deadline.within(
+    'hack/operator-kubeconfig',
+    runCommandOk(paths.operatorKubeconfig, [plane.dir, path], { timeoutMs: deadline.remainingMs() }),
+  );
+  if (apiPort === undefined) return path;
+  const direct = `https://127.0.0.1:${plane.apiserverPort}"`;
+  const text = readFileSync(path, 'utf8');
+  if (!text.includes(direct)) throw new Error(`${path} does not name the apiserver as ${direct}`);
+  writeFileSync(path, text.replace(direct, `https://127.0.0.1:${apiPort}"`), { mode: 0o600 });
+  return path;
+}
+
+export async function startOperatorProcess(options: {
+  plane: BenchPlane;
+  namespace: string;
+  /** Where the operator reaches the API; the apiserver itself when absent. */
+  apiPort?: number;
+  deadline: Deadline;
+}): Promise<OperatorProcess> {
+  const { plane, namespace, deadline } = options;
+  if (!existsSync(paths.operatorMain)) {
+    throw new Error(`${paths.operatorMain} is missing: run \`make bench\`, which builds it first`);
+  }
+  const kubeconfig = await operatorKubeconfig(plane, namespace, options.apiPort, deadline);
+  const port = await freePort();
+  const logFile = join(plane.dir, `bench-operator-${namespace}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, [paths.operatorMain], {
+    env: {
+      PATH: process.env.PATH,
+      KUBECONFIG: kubeconfig,
+      WRO_NAMESPACES: namespace,
+      WRO_LISTEN: `127.0.0.1:${port}`,
+      WRO_IDENTITY: `bench-${process.pid}`,
+      // A lease of its own, so a lease left by an earlier run on a reused plane is not waited out.
+      WRO_LEASE_NAME: `bench-${namespace}`,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  // However this process ends, the operator must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      process.removeListener('exit', killOnExit);
+      resolve(code);
+    }),
+  );
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${paths.operatorMain}`);
+  const url = `http://127.0.0.1:${port}`;
+  const logTail = (lines = 30) => {
+    const text = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+    return text.trimEnd().split('\n').slice(-lines).join('\n');
+  };
+
+  const leading = async (): Promise<boolean> => {
+    const [metrics, ready] = await Promise.all([
+      fetch(`${url}/metrics`).then((response) => response.text()),
+      fetch(`${url}/readyz`),
+    ]);
+    return /^workflow_resume_leader 1$/m.test(metrics) && ready.ok;
+  };
+
+  return {
+    pid,
+    logFile,
+    logTail,
+    // Start-up has no event to wait on, so this one wait polls, briefly, within the deadline.
+    async waitUntilLeading(deadline) {
+      const poll = async () => {
+        while (deadline.remainingMs() > 0) {
+          if (child.exitCode !== null) {
+            throw new Error(`the operator exited with ${child.exitCode} while starting:\n${logTail()}`);
+          }
+          if (await leading().catch(() => false)) return;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      };
+      await deadline.within('the operator to lead with synced caches', poll());
+    },
+    async stop(graceMs = 30_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+      log.end();
+    },
+  };
+}

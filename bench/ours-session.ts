@@ -1,0 +1,99 @@
+// What every pass over OURS shares: a fresh namespace with N suspended play workflows, the
+// operator running on it under its ServiceAccount, watches on workflows and ResumeRequests, and
+// one measured batch of ResumeRequests. Everything it starts is stopped when the pass ends.
+import * as k8s from '@kubernetes/client-node';
+import type { ResumeRequest } from '../src/api/resume-request.js';
+import type { Workflow } from '../src/api/workflow.js';
+import { measureBatch, type BatchResult } from './batch.js';
+import type { Deadline } from './deadline.js';
+import { createNamespace } from './namespaces.js';
+import { ObjectWatch, type Observed } from './object-watch.js';
+import { startOperatorProcess, type OperatorProcess } from './operator-process.js';
+import type { BenchPlane } from './plane.js';
+import { progress } from './progress.js';
+import {
+  createPrCreatedRequest,
+  hasSucceeded,
+  requestCollection,
+  settledOtherwise,
+} from './resume-requests.js';
+import { createSuspendedWorkflows, deleteWorkflows, workflowCollection } from './workflows.js';
+
+export interface OursSession {
+  operator: OperatorProcess;
+  /**
+   * Creates one ResumeRequest per workflow, at most `concurrency` creates in flight, and resolves
+   * once every workflow has passed its suspend node and every request has Succeeded.
+   */
+  resumeAll(concurrency: number): Promise<BatchResult>;
+}
+
+export async function withOursSession<T>(
+  options: { plane: BenchPlane; n: number; deadline: Deadline; label: string; apiPort?: number },
+  body: (session: OursSession) => Promise<T>,
+): Promise<T> {
+  const { plane, n, deadline, label } = options;
+  const kubeConfig = plane.kubeConfig;
+  const api = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  const namespace = await createNamespace(kubeConfig, 'bench-ours', deadline);
+  const names = Array.from({ length: n }, (_, i) => `play-${i + 1}`);
+  const release: Array<() => unknown> = [];
+  try {
+    const workflows = await ObjectWatch.start<Workflow>(kubeConfig, workflowCollection(namespace), deadline);
+    release.push(() => workflows.close());
+    const requests = await ObjectWatch.start<ResumeRequest>(
+      kubeConfig,
+      requestCollection(namespace),
+      deadline,
+    );
+    release.push(() => requests.close());
+
+    progress(`${label}: starting the operator on namespace ${namespace}`);
+    const operator = await startOperatorProcess({ plane, namespace, apiPort: options.apiPort, deadline });
+    release.push(() => operator.stop());
+    await operator.waitUntilLeading(deadline);
+
+    progress(`${label}: creating ${n} play workflows and waiting until each is suspended`);
+    await createSuspendedWorkflows({ kubeConfig, watch: workflows, namespace, names, deadline });
+
+    return await body({
+      operator,
+      async resumeAll(concurrency) {
+        progress(`${label}: creating ${n} ResumeRequests, ${concurrency} creates in flight at most`);
+        const settled: Promise<Observed<ResumeRequest>>[] = [];
+        let refuse!: (error: unknown) => void;
+        const refused = new Promise<never>((_, reject) => (refuse = reject));
+        const batch = await Promise.race([
+          refused,
+          measureBatch({
+            description: label,
+            names,
+            concurrency,
+            workflows,
+            deadline,
+            resume: async (name) => {
+              const request = `${name}-pr-created`;
+              // A request that fails or is ignored stops the pass at once, with its reason.
+              const done = requests.until(request, hasSucceeded, settledOtherwise);
+              done.catch(refuse);
+              settled.push(done);
+              await createPrCreatedRequest(api, namespace, request, name);
+            },
+          }),
+        ]);
+        await deadline.within(`${label}: ${n} ResumeRequests to reach Succeeded`, Promise.all(settled));
+        return batch;
+      },
+    });
+  } finally {
+    for (const step of release.reverse()) {
+      await Promise.resolve()
+        .then(step)
+        .catch((error: unknown) => progress(`${label}: clean-up step failed: ${String(error)}`));
+    }
+    await Promise.allSettled([
+      deleteWorkflows(kubeConfig, namespace),
+      api.deleteCollectionNamespacedCustomObject(requestCollection(namespace)),
+    ]);
+  }
+}

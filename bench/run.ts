@@ -1,0 +1,96 @@
+// `make bench`: OURS (the operator, driven by ResumeRequests) against ARGO_CLI (`argo resume`)
+// on one local control plane, in three passes over fresh workflows: OURS timed, ARGO_CLI timed,
+// and OURS again with its API requests counted. Progress goes to stderr; the last stdout line
+// is the JSON object of CONTRACTS.md. The plane, the operator and every wait are bounded by one
+// hard deadline, and a plane this run started is always taken down, on failure and on SIGINT
+// or SIGTERM too.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { countOursRequests } from './count-ours-requests.js';
+import { Deadline } from './deadline.js';
+import { measureArgoCli } from './measure-argo-cli.js';
+import { measureOurs } from './measure-ours.js';
+import { startPlane, stopPlane } from './plane.js';
+import { progress } from './progress.js';
+import { buildReport, summaryTable } from './report.js';
+import { SettingsError, loadSettings, type BenchSettings } from './settings.js';
+
+/** Time left after the deadline for tearing the plane down before the process gives up on it. */
+const TEARDOWN_GRACE_MS = 120_000;
+
+function settingsOrExit(): BenchSettings {
+  try {
+    return loadSettings(process.env);
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<number> {
+  const settings = settingsOrExit();
+  const deadline = new Deadline(settings.deadlineMs);
+  const owned = settings.planeDir === undefined;
+  const dir = settings.planeDir ?? mkdtempSync(join(tmpdir(), 'wro-bench-'));
+  const { n, concurrency } = settings;
+
+  // A signal ends every wait, so the run unwinds through its clean-up (operator, plane) and
+  // exits; a second signal gives up on the clean-up.
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      deadline.cancel(`interrupted by ${signal}`);
+    });
+  }
+  process.once('unhandledRejection', (error) => deadline.cancel(`unexpected failure: ${String(error)}`));
+  setTimeout(() => {
+    progress('the plane could not be taken down in time; giving up');
+    process.exit(1);
+  }, settings.deadlineMs + TEARDOWN_GRACE_MS).unref();
+
+  progress(
+    `n=${n}, ${concurrency} client calls in flight, deadline ${settings.deadlineMs / 1000} s, ` +
+      `plane ${owned ? `started in ${dir}` : `reused from ${dir}`}`,
+  );
+  let output: string | undefined;
+  try {
+    const plane = await startPlane(dir, owned, deadline);
+    progress('plane ready');
+    const ours = await measureOurs({ plane, n, concurrency, deadline });
+    const argoCli = await measureArgoCli({ plane, n, concurrency, deadline });
+    const requests = await countOursRequests({ plane, n, concurrency, deadline });
+    const report = buildReport(n, ours, requests, argoCli);
+    for (const line of summaryTable(report, ours, requests, argoCli, concurrency)) progress(line);
+    output = JSON.stringify(report);
+  } catch (error) {
+    progress(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (owned) {
+    const keepFiles = output === undefined;
+    progress(`stopping the plane in ${dir}${keepFiles ? ' (its files are kept for inspection)' : ''}`);
+    try {
+      await stopPlane(dir, owned, keepFiles);
+    } catch (error) {
+      progress(`tear-down failed: ${String(error)}`);
+      return 1;
+    }
+  }
+  if (interrupted) return 130;
+  if (output === undefined) return 1;
+  process.stdout.write(`${output}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
