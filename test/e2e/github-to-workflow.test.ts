@@ -17,7 +17,7 @@ import { labeledWith, opened, reviewWithState } from '../fixtures/github/payload
 import { withHeadRef, withLabels } from '../fixtures/github-requests.js';
 import { buildSensorRender, render } from '../fixtures/github/sensor-render.js';
 
-const file = operatorForFile('e2e', buildSensorRender);
+const file = operatorForFile('e2e', { prepare: buildSensorRender });
 
 /** A delivery as GitHub sends it now: an event older than its workflow would rightly be ignored. */
 function fresh<T extends { pull_request: { created_at: string; updated_at: string } }>(payload: T): T {

@@ -1,7 +1,10 @@
 // The local control plane is real: a kube-apiserver with etcd that enforces optimistic locking,
 // watches and RBAC, and the real Argo workflow-controller advancing suspend-only workflows.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { createNamespace, kubectlOk, plane, run, waitFor } from '../support/plane.js';
+import { createNamespace, kubectlOk, plane, projectRoot, run, waitFor } from '../support/plane.js';
 import {
   STAGE_NODES,
   createWorkflow,
@@ -147,5 +150,35 @@ describe('the Argo workflow-controller', () => {
     const done = await waitForWorkflowPhase(namespace, 'by-cli', 'Succeeded');
     expect(Object.values(done.status?.nodes ?? {}).filter((node) => node.type === 'Suspend')).toHaveLength(3);
     expect((await getWorkflow(namespace, 'by-cli')).status?.phase).toBe('Succeeded');
+  });
+});
+
+describe('hack/plane', () => {
+  const isAlive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('starts a second, independent plane and `down` leaves none of its processes running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wro-plane-lifecycle-'));
+    const script = join(projectRoot, 'hack/plane');
+    const up = await run(script, ['up', dir], { timeoutMs: 180_000 });
+    if (up.code !== 0) throw new Error(`hack/plane up failed:\n${up.stderr}`);
+    const pids = ['etcd', 'apiserver', 'controller'].map((name) =>
+      Number(readFileSync(join(dir, `${name}.pid`), 'utf8')),
+    );
+    expect(pids.every(isAlive)).toBe(true);
+    const crds = await run(script, ['kubectl', dir, 'get', 'crd', '-o', 'name']);
+    expect(crds.stdout).toContain('resumerequests.resume.workflows.dev');
+    expect(crds.stdout).toContain('workflows.argoproj.io');
+    expect(crds.stdout).toContain('sensors.argoproj.io');
+
+    const down = await run(script, ['down', dir]);
+    expect(down.code).toBe(0);
+    expect(pids.filter(isAlive)).toEqual([]);
   });
 });

@@ -145,14 +145,18 @@ export interface OperatorForFile {
 
 /**
  * A fresh namespace and an operator leading in it for every test of the file, stopped after
- * them. The fields are filled in beforeAll; `prepare` runs first (slow one-time set-up).
+ * them. The fields are filled in beforeAll; `prepare` runs first (slow one-time set-up), and
+ * `env` overrides the operator's settings.
  */
-export function operatorForFile(prefix: string, prepare?: () => Promise<void>): OperatorForFile {
+export function operatorForFile(
+  prefix: string,
+  { prepare, env = {} }: { prepare?: () => Promise<void>; env?: Record<string, string> } = {},
+): OperatorForFile {
   const holder = {} as OperatorForFile;
   beforeAll(async () => {
     await prepare?.();
     holder.namespace = await createNamespace(prefix);
-    holder.operator = await startOperator(`${prefix}-${holder.namespace}`, holder.namespace);
+    holder.operator = await startOperator(`${prefix}-${holder.namespace}`, holder.namespace, env);
     await waitUntilLeading(holder.operator);
   }, 30 * 60_000);
   afterAll(async () => {
