@@ -1,9 +1,9 @@
 // The operator's process: configuration, kubeconfig, signals and exit codes.
 // Exit codes: 0 after a graceful stop, 1 on a fatal runtime error, 2 on bad configuration.
-import * as k8s from '@kubernetes/client-node';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { startOperator } from './operator.js';
+import { loadKubeConfig } from './kubernetes/pooled-kube-config.js';
 
 async function main(): Promise<void> {
   let config;
@@ -17,8 +17,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const kubeConfig = new k8s.KubeConfig();
-  kubeConfig.loadFromDefault();
+  const kubeConfig = loadKubeConfig();
   if (!kubeConfig.getCurrentCluster()) {
     console.error('no Kubernetes cluster configured: set KUBECONFIG or run in a cluster');
     process.exit(2);
