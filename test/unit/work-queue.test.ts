@@ -78,8 +78,12 @@ describe('WorkQueue', () => {
   });
 
   describe('with fake timers', () => {
-    beforeEach(() => jest.useFakeTimers());
-    afterEach(() => jest.useRealTimers());
+    beforeEach(() => {
+      jest.useFakeTimers();
+    });
+    afterEach(() => {
+      jest.useRealTimers();
+    });
 
     /** A started queue that records the keys it is handed. */
     function recordingQueue(): { queue: WorkQueue; seen: string[] } {
