@@ -16,7 +16,6 @@ import { Reconciler, describeError, type ReconcilerContext } from './reconciler.
 import { NamespacedIndex } from './namespaced-index.js';
 import { WorkQueue } from './work-queue.js';
 import { projectWorkflow } from './workflow-projection.js';
-import { TerminalError } from './result.js';
 
 export interface ManagerSettings {
   namespaces: string[];
@@ -132,7 +131,7 @@ export class Manager {
       this.backoff.forget(key);
       if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
     } catch (error) {
-      const kind = error instanceof TerminalError ? 'terminal' : classifyError(error);
+      const kind = classifyError(error);
       this.metrics.reconcileErrorsTotal.inc({ kind });
       if (kind === 'conflict') {
         // Our read was stale (normally our own earlier write): look again on fresh state.
@@ -140,14 +139,13 @@ export class Manager {
         this.queue.addAfter(key, 0);
         return;
       }
-      if (kind === 'terminal') {
-        this.logger.error('reconcile failed permanently', { request: key, error: describeError(error) });
-        this.backoff.forget(key);
-        return;
-      }
+      // Outcomes retrying cannot change are written to status by the reconciler; what is thrown
+      // is an API or programming error, retried with backoff (and visible in logs and metrics)
+      // rather than dropped until the next resync.
       const delay = this.backoff.next(key);
-      this.logger.warn('reconcile failed, requeueing', {
+      this.logger.log(kind === 'terminal' ? 'error' : 'warn', 'reconcile failed, requeueing', {
         request: key,
+        kind,
         retryInMs: delay,
         error: describeError(error),
       });

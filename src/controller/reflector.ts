@@ -74,10 +74,6 @@ export class Reflector<T extends Meta> {
     return this.store.get(`${namespace}/${name}`);
   }
 
-  list(): T[] {
-    return [...this.store.values()];
-  }
-
   private async relist(): Promise<void> {
     if (!this.running) return;
     try {

@@ -1,5 +1,6 @@
 // What a reconcile returns, as in controller-runtime: done, or look again after a delay. Errors
-// are thrown; the dispatcher requeues them with per-key backoff unless they are terminal.
+// are thrown and the dispatcher requeues them with per-key backoff; outcomes that retrying cannot
+// change are not errors but statuses, written by the reconciler itself.
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
@@ -9,9 +10,4 @@ export const done: ReconcileResult = {};
 
 export function requeueAfter(ms: number): ReconcileResult {
   return { requeueAfterMs: Math.max(0, Math.round(ms)) };
-}
-
-/** An error that retrying cannot fix; it is logged and the key is not requeued. */
-export class TerminalError extends Error {
-  override readonly name = 'TerminalError';
 }

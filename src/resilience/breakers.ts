@@ -57,10 +57,6 @@ export class BreakerRegistry {
     );
   }
 
-  stateOf(name: string): CircuitState | undefined {
-    return (this.backendBreakers.get(name) ?? this.workflowBreakers.get(name))?.state;
-  }
-
   private backendBreaker(backend: string): CircuitBreakerPolicy {
     let breaker = this.backendBreakers.get(backend);
     if (!breaker) {
