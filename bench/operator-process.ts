@@ -5,9 +5,9 @@
 // of a stock deployment.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { runCommandOk } from './command.js';
+import { freePort } from './free-port.js';
 import type { Deadline } from './deadline.js';
 import { paths } from './paths.js';
 import type { BenchPlane } from './plane.js';
@@ -20,17 +20,6 @@ export interface OperatorProcess {
   logTail(lines?: number): string;
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
   stop(graceMs?: number): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /**

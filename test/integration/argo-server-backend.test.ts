@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { createNamespace, plane, waitFor } from '../support/plane.js';
-import { freePort, operatorKubeconfigPath, startOperator, waitUntilLeading } from '../support/operator.js';
+import { freePort } from '../../bench/free-port.js';
+import { operatorKubeconfigPath, startOperator, waitUntilLeading } from '../support/operator.js';
 import { createResumeRequest, waitForPhase } from '../support/resume-requests.js';
 import {
   getWorkflow,

@@ -2,9 +2,9 @@
 // as its ServiceAccount under the shipped RBAC (config/rbac), never as admin.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from '@jest/globals';
+import { freePort } from '../../bench/free-port.js';
 import { createNamespace, plane, projectRoot, run, waitFor } from './plane.js';
 
 const mainScript = join(projectRoot, 'dist/src/main.js');
@@ -25,17 +25,6 @@ export async function operatorKubeconfigPath(): Promise<string> {
   if (result.code !== 0) throw new Error(`hack/operator-kubeconfig failed: ${result.stderr}`);
   operatorKubeconfig = path;
   return path;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 export interface RunningOperator {
