@@ -7,12 +7,12 @@ import { GROUP, PLURAL, VERSION, isTerminalPhase, type ResumeRequest } from '../
 import { WORKFLOW_GROUP, WORKFLOW_PLURAL, WORKFLOW_VERSION, type Workflow } from '../api/workflow.js';
 import type { DomainConfig } from '../domain/config.js';
 import { workflowFieldSelector, workflowLabelSelector, type ResolvedRequest } from '../domain/correlate.js';
-import { classifyError } from '../domain/errors.js';
+import { classifyError, describeError } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ErrorBackoff } from './error-backoff.js';
 import { Reflector, type ChangeType } from './reflector.js';
-import { Reconciler, describeError, type ReconcilerContext } from './reconciler.js';
+import { Reconciler, type ReconcilerContext } from './reconciler.js';
 import { NamespacedIndex } from './namespaced-index.js';
 import { WorkQueue } from './work-queue.js';
 import { projectWorkflow } from './workflow-projection.js';

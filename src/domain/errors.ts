@@ -81,3 +81,34 @@ export function classifyError(error: unknown): ErrorClass {
   }
   return 'terminal';
 }
+
+/** The error as a user reads it in status: HTTP status and the API's own reason when there is one. */
+export function describeError(error: unknown): string {
+  const e = error as {
+    code?: unknown;
+    statusCode?: unknown;
+    body?: unknown;
+    message?: unknown;
+    cause?: { code?: unknown };
+  };
+  const status =
+    typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  let apiMessage: string | undefined;
+  if (typeof e?.body === 'string') {
+    try {
+      apiMessage = (JSON.parse(e.body) as { message?: string }).message;
+    } catch {
+      apiMessage = undefined;
+    }
+  } else if (e?.body && typeof e.body === 'object') {
+    apiMessage = (e.body as { message?: string }).message;
+  }
+  const code =
+    typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
+  const parts = [
+    status ? `HTTP ${status}` : undefined,
+    code,
+    apiMessage ?? (typeof e?.message === 'string' ? e.message : String(error)),
+  ];
+  return parts.filter(Boolean).join(': ').slice(0, 512);
+}
