@@ -98,6 +98,7 @@ export class Manager {
       requests: {
         get: (namespace, name) => this.getRequest(namespace, name),
         delete: (request) => this.deleteRequest(request),
+        settled: (request) => this.stopWaking(keyOf(request)),
       },
       workflows: {
         candidates: (namespace, resolved) => this.candidates(namespace, resolved),
@@ -157,8 +158,7 @@ export class Manager {
     const key = keyOf(request);
     const phase = request.status?.phase;
     if (type === 'deleted' || (phase && isTerminalPhase(phase))) {
-      this.waitingByTask.remove(key);
-      this.waitingByWorkflow.remove(key);
+      this.stopWaking(key);
     } else {
       const taskId = request.status?.taskId ?? request.spec?.taskId;
       this.waitingByTask.set(key, request.metadata.namespace!, taskId);
@@ -173,6 +173,11 @@ export class Manager {
     // object needs a reconcile (terminal requests still need one to schedule their TTL).
     if (type === 'modified' && request.status?.observedGeneration === request.metadata.generation) return;
     this.queue.add(key);
+  }
+
+  private stopWaking(key: string): void {
+    this.waitingByTask.remove(key);
+    this.waitingByWorkflow.remove(key);
   }
 
   private onWorkflowChange(type: ChangeType, workflow: Workflow, previous: Workflow | undefined): void {

@@ -17,6 +17,8 @@ import { done, requeueAfter, type ReconcileResult } from './result.js';
 export interface RequestStore {
   get(namespace: string, name: string): Promise<ResumeRequest | undefined>;
   delete(request: ResumeRequest): Promise<void>;
+  /** The request reached a final phase: workflow changes need not wake it any more. */
+  settled(request: ResumeRequest): void;
 }
 
 export interface WorkflowSource {
@@ -85,7 +87,7 @@ export class Reconciler {
         return this.wait(request, ids, decision, now, log);
       case 'resume': {
         const outcome = await this.resumeStep.run(request, ids, decision, now, log);
-        return outcome.settled ? this.ttlRequeue() : requeueAfter(outcome.requeueAfterMs);
+        return outcome.settled ? this.settled(request) : requeueAfter(outcome.requeueAfterMs);
       }
     }
   }
@@ -134,7 +136,7 @@ export class Reconciler {
     log: Logger,
   ): Promise<ReconcileResult> {
     await this.reporter.finish(request, ids, finish, now, log);
-    return this.ttlRequeue();
+    return this.settled(request);
   }
 
   /** Deletes a finished request once its TTL has passed; otherwise looks again when it will have. */
@@ -149,7 +151,9 @@ export class Reconciler {
     return done;
   }
 
-  private ttlRequeue(): ReconcileResult {
+  /** Comes back when the finished request's TTL has passed. */
+  private settled(request: ResumeRequest): ReconcileResult {
+    this.ctx.requests.settled(request);
     return this.ctx.ttlSecondsAfterFinished === 0
       ? done
       : requeueAfter(this.ctx.ttlSecondsAfterFinished * 1000);

@@ -44,6 +44,7 @@ function harness(options: {
 }) {
   const writes: ResumeRequestStatus[] = [];
   const stopped: string[] = [];
+  const settled: string[] = [];
   const events: string[] = [];
   const targets: ResumeTarget[] = [];
   const deleted: string[] = [];
@@ -75,6 +76,7 @@ function harness(options: {
     requests: {
       get: async () => options.request,
       delete: async (r) => void deleted.push(r.metadata.name!),
+      settled: (r) => void settled.push(r.metadata.name!),
     },
     workflows: { candidates: () => options.workflows ?? [], readWhole: async () => options.workflows ?? [] },
     statusWriter: { write: async (_r, status) => (writes.push(status), request(status)) },
@@ -90,7 +92,7 @@ function harness(options: {
     logger: silentLogger(),
     now: () => now,
   };
-  return { reconciler: new Reconciler(context), writes, events, targets, deleted, stopped };
+  return { reconciler: new Reconciler(context), writes, events, targets, deleted, stopped, settled };
 }
 
 const waiting = () => playWorkflow({ namespace: 'ns', taskId: '42', at: 0, created });
@@ -133,6 +135,7 @@ describe('Reconciler', () => {
     });
     expect(h.events).toEqual(['Normal Resumed', 'Normal Resumed']);
     expect(result).toEqual({ requeueAfterMs: 60_000 });
+    expect(h.settled).toEqual(['rr']);
   });
 
   it('stops older duplicates after the resume only when the policy says so', async () => {
@@ -190,6 +193,7 @@ describe('Reconciler', () => {
     expect(h.writes).toEqual([expect.objectContaining({ phase: 'Waiting', reason: 'WorkflowNotFound' })]);
     expect(first.requeueAfterMs).toBeGreaterThan(0);
     expect(first.requeueAfterMs).toBeLessThanOrEqual(300_000);
+    expect(h.settled).toEqual([]);
     const again = harness({ request: request(h.writes[0]) });
     await again.reconciler.reconcile('ns/rr');
     expect(again.writes).toEqual([]);
