@@ -98,7 +98,7 @@ export class Manager {
       requests: {
         get: (namespace, name) => this.getRequest(namespace, name),
         delete: (request) => this.deleteRequest(request),
-        settled: (request) => this.stopWaking(keyOf(request)),
+        settled: (request) => this.settled(keyOf(request)),
       },
       workflows: {
         candidates: (namespace, resolved) => this.candidates(namespace, resolved),
@@ -178,6 +178,12 @@ export class Manager {
   private stopWaking(key: string): void {
     this.waitingByTask.remove(key);
     this.waitingByWorkflow.remove(key);
+  }
+
+  /** Settled by its reconcile: no more wake-ups, including one its own resume already caused. */
+  private settled(key: string): void {
+    this.stopWaking(key);
+    this.queue.discardPendingRerun(key);
   }
 
   private onWorkflowChange(type: ChangeType, workflow: Workflow, previous: Workflow | undefined): void {

@@ -71,6 +71,14 @@ export class WorkQueue {
     this.timers.set(key, { at, timer });
   }
 
+  /**
+   * Drops a re-run asked for while the key was being processed: for a key its handler has just
+   * settled for good, the wake-ups that arrived meanwhile are about that very outcome.
+   */
+  discardPendingRerun(key: string): void {
+    this.dirtyWhileProcessing.delete(key);
+  }
+
   /** Keys waiting or delayed, not counting those being processed. */
   get depth(): number {
     return this.ready.length + this.timers.size;

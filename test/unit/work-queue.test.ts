@@ -56,6 +56,26 @@ describe('WorkQueue', () => {
     expect(runs).toBe(2);
   });
 
+  it('drops a re-run asked for during processing when told the key is settled', async () => {
+    const queue = new WorkQueue({ concurrency: 1 });
+    const gate = deferred();
+    let runs = 0;
+    queue.start(async (key) => {
+      runs += 1;
+      if (runs === 1) {
+        await gate.promise;
+        queue.discardPendingRerun(key);
+      }
+    });
+    queue.add('k');
+    await until(() => runs === 1);
+    queue.add('k');
+    gate.resolve();
+    await until(() => queue.inFlight === 0);
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toBe(1);
+  });
+
   it('bounds concurrency across keys', async () => {
     const queue = new WorkQueue({ concurrency: 3 });
     const gate = deferred();
