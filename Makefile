@@ -7,7 +7,9 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # API server.
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js --maxWorkers=1
 
-.PHONY: deps plane build typecheck lint format test test-unit test-integration run demo bench clean
+# The Go-built tools (control plane, sensor-render) are built before Jest starts, so a cold
+# build is never raced against a test timeout.
+.PHONY: deps plane sensor-render build typecheck lint format test test-unit test-integration run demo bench clean
 
 deps: node_modules/.deps-stamp
 node_modules/.deps-stamp: package.json package-lock.json
@@ -17,6 +19,9 @@ node_modules/.deps-stamp: package.json package-lock.json
 
 plane:
 	hack/plane build
+
+sensor-render:
+	hack/sensor-render --validate config/argo-events/sensor.yaml > /dev/null
 
 build: deps
 	tsc -p tsconfig.build.json
@@ -31,19 +36,19 @@ lint: deps
 format: deps
 	prettier --write .
 
-test: deps plane typecheck lint build
+test: deps plane sensor-render typecheck lint build
 	$(JEST)
 
 test-unit: deps
 	UNIT_ONLY=1 $(JEST) --selectProjects unit
 
-test-integration: deps plane build
+test-integration: deps plane sensor-render build
 	$(JEST) --selectProjects integration e2e
 
 run: build plane
 	hack/run
 
-demo: build plane
+demo: build plane sensor-render
 	hack/demo
 
 bench: build plane
