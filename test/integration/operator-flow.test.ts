@@ -1,6 +1,6 @@
 // The operator against the real plane and the real Argo controller, under its shipped RBAC:
 // the full play, early, late and duplicate events, several candidates, and bad requests.
-import { kubectlOk } from '../support/plane.js';
+import { kubectlOk, waitFor } from '../support/plane.js';
 import { operatorForFile } from '../support/operator.js';
 import {
   createResumeRequest,
@@ -61,6 +61,27 @@ describe('the operator', () => {
     });
     const table = await kubectlOk(['-n', file.namespace, 'get', 'rr']);
     expect(table).toMatch(/play-1-pr-approved\s+101\s+pr-approved\s+Succeeded\s+play-1\s+1\s/);
+    // `kubectl describe` of the request and of the workflow tells the same story as Events.
+    const reasonsFor = async (kind: string, name: string) =>
+      (
+        await kubectlOk([
+          '-n',
+          file.namespace,
+          'get',
+          'events',
+          '--field-selector',
+          `involvedObject.kind=${kind},involvedObject.name=${name}`,
+          '-o',
+          'jsonpath={.items[*].reason}',
+        ])
+      ).split(' ');
+    await waitFor('the Resumed events', async () => {
+      const onRequest = await reasonsFor('ResumeRequest', 'play-1-pr-approved');
+      const onWorkflow = await reasonsFor('Workflow', 'play-1');
+      return onRequest.includes('Resumed') && onWorkflow.filter((r) => r === 'Resumed').length === 3
+        ? true
+        : undefined;
+    });
   });
 
   it('holds an early event until the workflow reaches its stage, then resumes it', async () => {
