@@ -1,5 +1,5 @@
 // Leader election on a coordination.k8s.io/v1 Lease, with client-go's timing model: a candidate
-// takes the lease when it is free or its holder has not renewed it for leaseDuration; the leader
+// takes the lease when it is free or has not been seen renewed for leaseDuration; the leader
 // renews every retryPeriod and steps down if it cannot renew within renewDeadline. Every write
 // carries the lease's resourceVersion, so two candidates can never both win. Leases go through
 // the generic object API because the typed client writes MicroTime fields with millisecond
@@ -44,6 +44,8 @@ export class LeaderElector {
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
   private lastRenew = 0;
+  private observedRecord: string | undefined;
+  private observedAt = 0;
   private stopped = false;
 
   constructor(
@@ -156,8 +158,16 @@ export class LeaderElector {
     }
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity;
-    const renewed = spec.renewTime ? Date.parse(spec.renewTime) : 0;
-    const expired = renewed + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000 < now.getTime();
+    // As client-go does, expiry is measured on this replica's clock from when it last saw the
+    // record change, never by comparing the holder's renewTime with the local clock: the two
+    // clocks may disagree.
+    const record = `${holder ?? ''}/${spec.renewTime ?? ''}`;
+    if (record !== this.observedRecord) {
+      this.observedRecord = record;
+      this.observedAt = now.getTime();
+    }
+    const expired =
+      this.observedAt + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000 < now.getTime();
     if (holder && holder !== identity && !expired) return false;
     lease.spec = {
       ...spec,
