@@ -11,11 +11,11 @@ import { freePort } from '../../bench/free-port.js';
 import { operatorKubeconfigPath, startOperator, waitUntilLeading } from '../support/operator.js';
 import { createResumeRequest, waitForPhase } from '../support/resume-requests.js';
 import {
-  getWorkflow,
-  nodeByDisplayName,
   createWorkflow,
+  nodeByDisplayName,
   playWorkflow,
   waitForSuspendAt,
+  waitForWorkflowPhase,
 } from '../support/workflows.js';
 
 let argoServer: ChildProcess | undefined;
@@ -82,10 +82,7 @@ describe('the argo-server backend', () => {
       resumeParameters: { approver: 'hubot' },
     });
     await waitForPhase(namespace, 'via-server-approved', 'Succeeded');
-    const workflow = await waitFor('the workflow to finish', async () => {
-      const current = await getWorkflow(namespace, 'via-server');
-      return current.status?.phase === 'Succeeded' ? current : undefined;
-    });
+    const workflow = await waitForWorkflowPhase(namespace, 'via-server', 'Succeeded');
     expect(nodeByDisplayName(workflow, 'wait-pr-approved')?.outputs?.parameters).toEqual([
       expect.objectContaining({ name: 'approver', value: 'hubot' }),
     ]);

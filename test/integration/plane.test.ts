@@ -30,9 +30,14 @@ describe('kube-apiserver and etcd', () => {
     const api = customObjects();
     const events: string[] = [];
     const watch = new k8s.Watch(plane().kubeConfig());
+    // Watching from a listed resourceVersion guarantees every later change is delivered, however
+    // soon after the watch call the object is created.
+    const listed = (await api.listNamespacedCustomObject({ ...rr, namespace })) as {
+      metadata: { resourceVersion: string };
+    };
     const abort = await watch.watch(
       `/apis/${rr.group}/${rr.version}/namespaces/${namespace}/${rr.plural}`,
-      {},
+      { resourceVersion: listed.metadata.resourceVersion },
       (type, object: { metadata: { name: string } }) => events.push(`${type} ${object.metadata.name}`),
       () => {},
     );

@@ -37,6 +37,24 @@ export function nodeByDisplayName(workflow: Workflow, displayName: string): Work
   return Object.values(workflow.status?.nodes ?? {}).find((node) => node.displayName === displayName);
 }
 
+/** Waits until the workflow, read afresh, satisfies `holds`; resolves with it. */
+function waitForWorkflow(
+  namespace: string,
+  name: string,
+  what: string,
+  holds: (workflow: Workflow) => boolean,
+  timeoutMs: number,
+): Promise<Workflow> {
+  return waitFor(
+    `workflow ${namespace}/${name} to ${what}`,
+    async () => {
+      const workflow = await getWorkflow(namespace, name);
+      return holds(workflow) ? workflow : undefined;
+    },
+    { timeoutMs },
+  );
+}
+
 /** Waits until the named suspend node is the workflow's active suspend node. */
 export function waitForSuspendAt(
   namespace: string,
@@ -44,15 +62,11 @@ export function waitForSuspendAt(
   displayName: string,
   timeoutMs = 60_000,
 ): Promise<Workflow> {
-  return waitFor(
-    `workflow ${namespace}/${name} to suspend at ${displayName}`,
-    async () => {
-      const workflow = await getWorkflow(namespace, name);
-      const node = nodeByDisplayName(workflow, displayName);
-      return node?.type === 'Suspend' && node.phase === 'Running' ? workflow : undefined;
-    },
-    { timeoutMs },
-  );
+  const waiting = (workflow: Workflow) => {
+    const node = nodeByDisplayName(workflow, displayName);
+    return node?.type === 'Suspend' && node.phase === 'Running';
+  };
+  return waitForWorkflow(namespace, name, `suspend at ${displayName}`, waiting, timeoutMs);
 }
 
 export function waitForWorkflowPhase(
@@ -61,14 +75,8 @@ export function waitForWorkflowPhase(
   phase: string,
   timeoutMs = 60_000,
 ): Promise<Workflow> {
-  return waitFor(
-    `workflow ${namespace}/${name} to reach phase ${phase}`,
-    async () => {
-      const workflow = await getWorkflow(namespace, name);
-      return workflow.status?.phase === phase ? workflow : undefined;
-    },
-    { timeoutMs },
-  );
+  const reached = (workflow: Workflow) => workflow.status?.phase === phase;
+  return waitForWorkflow(namespace, name, `reach phase ${phase}`, reached, timeoutMs);
 }
 
 export const STAGE_NODES = ['wait-pr-created', 'wait-ready-for-qa', 'wait-pr-approved'] as const;
