@@ -76,7 +76,6 @@ export async function startOperator(
     now: () => new Date(),
   });
 
-  let leading = !config.leaderElection;
   const elector = config.leaderElection
     ? new LeaderElector(
         kubeConfig.makeApiClient(k8s.CustomObjectsApi),
@@ -90,13 +89,11 @@ export async function startOperator(
         },
         {
           onStartedLeading: () => {
-            leading = true;
             metrics.isLeader.set(1);
             manager.start();
           },
           // Another replica may already be reconciling: stop at once and let the process restart.
           onStoppedLeading: () => {
-            leading = false;
             metrics.isLeader.set(0);
             void manager.stop(0).then(() => onFatal('lost the leader lease'));
           },
@@ -107,7 +104,8 @@ export async function startOperator(
 
   const server = await startServer(config.listen, metrics.registry, {
     healthy: () => true,
-    ready: () => !leading || manager.ready,
+    // A standby is ready: it serves nothing until it leads. Without election this replica leads.
+    ready: () => !(elector?.isLeader ?? true) || manager.ready,
   });
   if (elector) elector.start();
   else {
