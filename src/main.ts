@@ -3,7 +3,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { startOperator } from './operator.js';
-import { loadKubeConfig } from './kubernetes/pooled-kube-config.js';
+import { loadKubeConfig } from './runtime/pooled-kube-config.js';
 
 async function main(): Promise<void> {
   let config;

@@ -10,11 +10,11 @@ import { workflowFieldSelector, workflowLabelSelector, type ResolvedRequest } fr
 import { classifyError, describeError } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { ErrorBackoff } from './error-backoff.js';
-import { Reflector, type ChangeType } from './reflector.js';
+import { ErrorBackoff } from '../runtime/error-backoff.js';
+import { Reflector, type ChangeType } from '../runtime/reflector.js';
 import { Reconciler, type ReconcilerContext } from './reconciler.js';
-import { NamespacedIndex } from './namespaced-index.js';
-import { WorkQueue } from './work-queue.js';
+import { NamespacedIndex } from '../runtime/namespaced-index.js';
+import { WorkQueue } from '../runtime/work-queue.js';
 import { projectWorkflow } from './workflow-projection.js';
 
 export interface ManagerSettings {

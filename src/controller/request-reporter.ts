@@ -3,7 +3,7 @@
 import { GROUP, KIND, VERSION, type ResumeRequest, type ResumeRequestStatus } from '../api/resume-request.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
-import type { EventRecorder, EventType } from './event-recorder.js';
+import type { EventRecorder, EventType } from '../runtime/event-recorder.js';
 import { finished, type Finish, type Resolved } from './next-status.js';
 import type { StatusWriter } from './status-writer.js';
 

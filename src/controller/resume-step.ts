@@ -11,7 +11,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { afterFailedAttempt } from '../resilience/attempt-policy.js';
 import type { BreakerRegistry } from '../resilience/breakers.js';
 import { formatDelay, type RetrySettings } from '../resilience/retry-schedule.js';
-import type { EventRecorder } from './event-recorder.js';
+import type { EventRecorder } from '../runtime/event-recorder.js';
 import { circuitOpen, retrying, type Resolved } from './next-status.js';
 import type { RequestReporter } from './request-reporter.js';
 

@@ -1,4 +1,4 @@
-import { ErrorBackoff } from '../../src/controller/error-backoff.js';
+import { ErrorBackoff } from '../../src/runtime/error-backoff.js';
 
 describe('ErrorBackoff', () => {
   it('doubles per consecutive failure of a key, capped, and starts over once forgotten', () => {

@@ -1,4 +1,4 @@
-import { NamespacedIndex } from '../../src/controller/namespaced-index.js';
+import { NamespacedIndex } from '../../src/runtime/namespaced-index.js';
 
 describe('NamespacedIndex', () => {
   it('finds keys by namespace and task, and moves a key whose task changes', () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, jest } from '@jest/globals';
-import { MAX_TIMER_MS, WorkQueue } from '../../src/controller/work-queue.js';
+import { MAX_TIMER_MS, WorkQueue } from '../../src/runtime/work-queue.js';
 
 function deferred() {
   let resolve!: () => void;
