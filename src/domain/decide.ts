@@ -1,13 +1,19 @@
 // The decision: given a resolved request and the workflows that might be its target, what to do
 // now — resume one node, wait (until a deadline), or settle the request. Pure and deterministic:
 // the same input always gives the same decision, so a reconcile can run again at any time.
+//
+// The run of a task is its newest workflow: an event is weighed against that run only, and never
+// resumes an older one unless spec.workflowName names it.
 import type { ResumeRequest } from '../api/resume-request.js';
 import { nodeTitle, type Workflow, type WorkflowNode } from '../api/workflow.js';
+import { approvalGate, countApprovals } from './approval-gate.js';
 import { candidateWorkflows, newestFirst } from './candidates.js';
 import type { DomainConfig } from './config.js';
 import type { ResolvedRequest } from './correlate.js';
 import { markerKeyFor } from './resume-mutation.js';
+import type { Outcome } from './outcome.js';
 import { Reason } from './reasons.js';
+import { refuseUntrusted, repositoryRefusal } from './trust-policy.js';
 import { evaluateRules } from './validation-rules.js';
 import { workflowState, type WorkflowState } from './workflow-state.js';
 
@@ -17,20 +23,25 @@ export interface DecideInput {
   workflows: readonly Workflow[];
   now: Date;
   config: DomainConfig;
+  /** The task's other unsettled requests: the approvals an N-approval gate counts. */
+  others?: readonly ResumeRequest[];
 }
 
 export type Decision =
   | {
       action: 'resume';
       workflowName: string;
+      /** The identity and version the decision saw: the write is preconditioned on them. */
+      workflowUid?: string;
+      resourceVersion?: string;
       nodeId: string;
       nodeName: string;
       stage: string;
       /** Every workflow waiting at the stage, newest (the one resumed) first. */
       candidates: string[];
       message: string;
-      /** Older duplicates to stop, when the policy says so. */
-      stopWorkflows?: string[];
+      /** Older duplicates to stop, when the policy says so, with the uid the decision saw. */
+      stopWorkflows?: { name: string; uid?: string }[];
       /** What applyResume needs, ready to pass on. */
       parameters: Record<string, string>;
       markerKey: string;
@@ -62,8 +73,6 @@ type Ready = { workflow: Workflow; node: WorkflowNode };
 
 const nameOf = (rated: { workflow: Workflow }) => rated.workflow.metadata.name;
 const WAITING: readonly Kind[] = ['early', 'mismatch', 'noMatchingNode'];
-/** With nothing ready or pending, the first kind present in this order settles the request. */
-const SETTLING: readonly Kind[] = ['unreadable', 'passed', 'predates', 'shuttingDown', 'completed'];
 
 export function requestDeadline(request: ResumeRequest, now: Date, config: DomainConfig): Date {
   const created = Date.parse(request.metadata.creationTimestamp ?? '');
@@ -192,6 +201,86 @@ function settleOn({ workflow, state }: Rated, stage: string): Decision {
   }
 }
 
+/** The stage has moved on, with this request's approval among those its gate counted. */
+function approvalCounted(input: DecideInput, rated: Rated): Decision | undefined {
+  const status = input.request.status;
+  if (rated.state.kind !== 'passed' || status?.reason !== Reason.ApprovalsPending) return undefined;
+  if (status.workflowName !== nameOf(rated)) return undefined;
+  const name = nameOf(rated);
+  return {
+    action: 'complete',
+    phase: 'Succeeded',
+    reason: Reason.ApprovalCounted,
+    message: `workflow ${name} passed ${input.resolved.stage} once enough reviewers had approved, this one among them`,
+    workflowName: name,
+    ...(rated.state.node ? { resumedNode: nodeTitle(rated.state.node) } : {}),
+  };
+}
+
+/** The newest run has settled the event; older runs that could take it are refused by name. */
+function settleOnNewest(input: DecideInput, newest: Rated, older: readonly Rated[]): Decision {
+  const { resolved } = input;
+  const olderTaking = older.filter((r) => r.state.kind === 'ready' || WAITING.includes(r.state.kind));
+  if (newest.state.kind !== 'unreadable' && olderTaking.length > 0) {
+    const detail =
+      newest.state.kind === 'passed'
+        ? `past ${resolved.stage}: ${newest.state.detail}`
+        : newest.state.kind === 'predates'
+          ? `created after the event`
+          : newest.state.kind === 'completed'
+            ? `completed (${newest.state.phase})`
+            : newest.state.kind;
+    return {
+      action: 'complete',
+      phase: 'Ignored',
+      reason: Reason.NotNewestRun,
+      message:
+        `the run of ${describe(resolved)} is its newest workflow ${nameOf(newest)} (${detail}); ` +
+        `${olderTaking.map(nameOf).join(', ')} ${olderTaking.length === 1 ? 'is an older run' : 'are older runs'}, ` +
+        'which an event never resumes unless spec.workflowName names it',
+      workflowName: nameOf(newest),
+      candidates: [nameOf(newest), ...olderTaking.map(nameOf)],
+    };
+  }
+  return approvalCounted(input, newest) ?? settleOn(newest, resolved.stage);
+}
+
+/** Either what stops the resume at the gate, or the approvals that opened it (none when ungated). */
+type Gated = { stop: Decision } | { approvers?: string[]; required?: number };
+
+/** Whether the workflow's approval gate is open for this request, counting distinct reviewers. */
+function throughGate(input: DecideInput, workflow: Workflow): Gated {
+  const { resolved, config } = input;
+  // The gate counts GitHub reviewers; a request without GitHub facts is an explicit resume.
+  if (resolved.eventType !== 'pr-approved' || !resolved.spec.github) return {};
+  const gate = approvalGate(workflow, config);
+  const name = workflow.metadata.name;
+  if ('invalid' in gate) {
+    return { stop: failed(Reason.InvalidApprovalGate, gate.invalid, { workflowName: name }) };
+  }
+  if (gate.required === 1) return {};
+  const { approvers, required } = countApprovals(
+    resolved,
+    workflow,
+    input.others ?? [],
+    gate.required,
+    config,
+  );
+  if (approvers.length >= required) return { approvers, required };
+  return {
+    stop: {
+      action: 'wait',
+      reason: Reason.ApprovalsPending,
+      message:
+        `${approvers.length} of ${required} approvals for workflow ${name} at ${resolved.stage} ` +
+        `(${approvers.join(', ')}); waiting for ${required - approvers.length} more distinct allowed reviewer(s)`,
+      // An approval waits for the others as long as the workflow waits at the stage.
+      deadline: new Date(input.now.getTime() + config.waitTimeoutSeconds * 1000),
+      workflowName: name,
+    },
+  };
+}
+
 function resume(
   input: DecideInput,
   ready: readonly Ready[],
@@ -221,17 +310,33 @@ function resume(
       { workflowName: nameOf(chosen), candidates, validationErrors },
     );
   }
+  const gated = throughGate(input, chosen.workflow);
+  if ('stop' in gated) return gated.stop;
+  const approvals =
+    gated.approvers === undefined
+      ? ''
+      : `; approved by ${gated.approvers.join(', ')} (${gated.approvers.length} of ${gated.required})`;
   const nodeName = nodeTitle(chosen.node);
   const duplicates = older.length > 0 ? `; newer than ${older.map(nameOf).join(', ')}` : '';
+  const { uid, resourceVersion } = chosen.workflow.metadata;
   return {
     action: 'resume',
     workflowName: nameOf(chosen),
+    ...(uid === undefined ? {} : { workflowUid: uid }),
+    ...(resourceVersion === undefined ? {} : { resourceVersion }),
     nodeId: chosen.node.id,
     nodeName,
     stage: resolved.stage,
     candidates,
-    message: `resuming ${nodeName} of workflow ${nameOf(chosen)} for ${resolved.eventType}${duplicates}`,
-    ...(config.stopOlderDuplicates && older.length > 0 ? { stopWorkflows: older.map(nameOf) } : {}),
+    message: `resuming ${nodeName} of workflow ${nameOf(chosen)} for ${resolved.eventType}${approvals}${duplicates}`,
+    ...(config.stopOlderDuplicates && older.length > 0
+      ? {
+          stopWorkflows: older.map(({ workflow }) => ({
+            name: workflow.metadata.name,
+            ...(workflow.metadata.uid === undefined ? {} : { uid: workflow.metadata.uid }),
+          })),
+        }
+      : {}),
     parameters: { ...resolved.spec.resumeParameters },
     markerKey,
     markerValue,
@@ -239,8 +344,16 @@ function resume(
   };
 }
 
+const settled = (outcome: Outcome, workflowName?: string): Decision => ({
+  action: 'complete',
+  ...outcome,
+  ...(workflowName === undefined ? {} : { workflowName }),
+});
+
 export function decide(input: DecideInput): Decision {
   const { request, resolved, config } = input;
+  const untrusted = refuseUntrusted(resolved, config);
+  if (untrusted) return settled(untrusted);
   const requestErrors = evaluateRules(
     resolved.spec.validationRules,
     { event: resolved.spec.eventPayload, github: resolved.spec.github },
@@ -256,29 +369,33 @@ export function decide(input: DecideInput): Decision {
 
   const markerKey = markerKeyFor(resolved.stage, config.markerAnnotationPrefix);
   const markerValue = `${request.metadata.namespace}/${request.metadata.name}`;
-  const rated: Rated[] = candidateWorkflows(request, resolved, input.workflows, config)
-    .sort(newestFirst)
-    .map((workflow) => ({
-      workflow,
-      state: workflowState(workflow, { resolved, config, markerKey, markerValue }),
-    }));
+  const scoped = candidateWorkflows(request, resolved, input.workflows, config).sort(newestFirst);
+  const bound = scoped.filter((workflow) => !repositoryRefusal(workflow, resolved, config));
+  if (bound.length === 0 && scoped.length > 0) {
+    return settled(repositoryRefusal(scoped[0]!, resolved, config)!, scoped[0]!.metadata.name);
+  }
+  const rated: Rated[] = bound.map((workflow) => ({
+    workflow,
+    state: workflowState(workflow, { resolved, config, markerKey, markerValue }),
+  }));
 
   const mine = rated.find((r) => r.state.kind === 'resumedByThis');
   if (mine) return settleOn(mine, resolved.stage);
-  const ready = rated.flatMap((r) =>
-    r.state.kind === 'ready' ? [{ workflow: r.workflow, node: r.state.node }] : [],
-  );
-  if (ready.length > 0) return resume(input, ready, markerKey, markerValue);
-  const pending = rated.filter((r) => WAITING.includes(r.state.kind));
-  if (pending.length > 0) return waitForStage(input, pending);
-  for (const kind of SETTLING) {
-    const settling = rated.find((r) => r.state.kind === kind);
-    if (settling) return settleOn(settling, resolved.stage);
+  const [newest, ...older] = rated;
+  if (!newest) {
+    return waitOrFail(
+      input,
+      Reason.WorkflowNotFound,
+      `no ${config.workflowType} workflow of ${describe(resolved)} in namespace ${request.metadata.namespace} yet`,
+      [],
+    );
   }
-  return waitOrFail(
-    input,
-    Reason.WorkflowNotFound,
-    `no ${config.workflowType} workflow of ${describe(resolved)} in namespace ${request.metadata.namespace} yet`,
-    [],
-  );
+  if (newest.state.kind === 'ready') {
+    const ready = rated.flatMap((r) =>
+      r.state.kind === 'ready' ? [{ workflow: r.workflow, node: r.state.node }] : [],
+    );
+    return resume(input, ready, markerKey, markerValue);
+  }
+  if (WAITING.includes(newest.state.kind)) return waitForStage(input, [newest]);
+  return settleOnNewest(input, newest, older);
 }

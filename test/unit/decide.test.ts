@@ -53,6 +53,8 @@ describe('resuming', () => {
     expect(decideFor(prOpened(), [workflow])).toEqual({
       action: 'resume',
       workflowName: 'play-42-abcde',
+      workflowUid: 'uid-play-42-abcde',
+      resourceVersion: '1234',
       nodeId: nodeAt(workflow, 0).id,
       nodeName: 'wait-pr-created',
       stage: 'waiting-pr-created',
@@ -161,7 +163,7 @@ describe('choosing among workflows', () => {
   it('names the older duplicates to stop when the policy says so', () => {
     const config = { ...defaultDomainConfig, stopOlderDuplicates: true };
     expect(decideFor(prOpened(), [older(), newer()], { config })).toMatchObject({
-      stopWorkflows: ['play-42-old'],
+      stopWorkflows: [{ name: 'play-42-old', uid: 'uid-play-42-old' }],
     });
   });
 
@@ -175,7 +177,7 @@ describe('choosing among workflows', () => {
     });
   });
 
-  it('prefers a waiting workflow over a completed or earlier one', () => {
+  it('weighs the event against the newest run only: it waits for that run to reach the stage', () => {
     const done = playWorkflow({ name: 'play-42-done', phase: 'Succeeded', created: '2019-05-01T09:40:00Z' });
     const early = playWorkflow({
       name: 'play-42-early',
@@ -184,16 +186,15 @@ describe('choosing among workflows', () => {
       created: '2019-05-01T09:50:00Z',
     });
     expect(decideFor(readyForQa(), [done, early, playWorkflow({ at: 1 })])).toMatchObject({
-      action: 'resume',
-      workflowName: 'play-42-abcde',
-      candidates: ['play-42-abcde'],
+      action: 'wait',
+      reason: Reason.StageNotReached,
+      workflowName: 'play-42-early',
     });
   });
 
   it.each<[string, Partial<Parameters<typeof playWorkflow>[0]>]>([
     ['another namespace', { namespace: 'other' }],
     ['another task', { taskId: '43' }],
-    ['another repository', { labels: { repository: 'someone-else.hello-world' } }],
     ['another workflow type', { labels: { 'workflow-type': 'nightly' } }],
   ])('never considers a workflow of %s', (_name, options) => {
     expect(decideFor(prOpened(), [playWorkflow(options)])).toMatchObject({

@@ -77,6 +77,7 @@ function harness(options: {
       get: async () => options.request,
       delete: async (r) => void deleted.push(r.metadata.name!),
       settled: (r) => void settled.push(r.metadata.name!),
+      unsettledOfTask: () => [],
     },
     workflows: { candidates: () => options.workflows ?? [], readWhole: async () => options.workflows ?? [] },
     statusWriter: { write: async (_r, status) => (writes.push(status), request(status)) },
