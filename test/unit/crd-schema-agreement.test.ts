@@ -161,6 +161,16 @@ describe('the ResumeRequest CRD', () => {
     });
   });
 
+  it('answers an auditor in one wide line: reason, repository, pull request and who acted', () => {
+    const wide = version.additionalPrinterColumns.filter((c) => (c as { priority?: number }).priority === 1);
+    expect(Object.fromEntries(wide.map((c) => [c.name, c.jsonPath]))).toEqual({
+      Reason: '.status.reason',
+      Repository: '.spec.repository',
+      PR: '.spec.prNumber',
+      Actor: '.spec.github.sender',
+    });
+  });
+
   it('describes every field', () => {
     expect(undescribed(root, '')).toEqual([]);
   });
