@@ -203,7 +203,7 @@ describe('other deliveries are filtered out, each dependency by the filter that 
       'the ping GitHub sends when a webhook is created',
       'ping',
       github.ping,
-      'pr-created',
+      'pr-approved',
       'body.X-GitHub-Event',
       '"ping"',
     ],
