@@ -201,11 +201,17 @@ function settleOn({ workflow, state }: Rated, stage: string): Decision {
   }
 }
 
-/** The stage has moved on, with this request's approval among those its gate counted. */
+/**
+ * The stage has moved on, with this request's approval among those its gate counted: the
+ * workflow is past the stage, or has completed after a request resumed it (its marker).
+ */
 function approvalCounted(input: DecideInput, rated: Rated): Decision | undefined {
-  const status = input.request.status;
-  if (rated.state.kind !== 'passed' || status?.reason !== Reason.ApprovalsPending) return undefined;
-  if (status.workflowName !== nameOf(rated)) return undefined;
+  const { request, resolved, config } = input;
+  const status = request.status;
+  if (status?.reason !== Reason.ApprovalsPending || status.workflowName !== nameOf(rated)) return undefined;
+  const markerKey = markerKeyFor(resolved.stage, config.markerAnnotationPrefix);
+  const resumed = rated.workflow.metadata.annotations?.[markerKey] !== undefined;
+  if (!(rated.state.kind === 'passed' || (rated.state.kind === 'completed' && resumed))) return undefined;
   const name = nameOf(rated);
   return {
     action: 'complete',
@@ -213,7 +219,9 @@ function approvalCounted(input: DecideInput, rated: Rated): Decision | undefined
     reason: Reason.ApprovalCounted,
     message: `workflow ${name} passed ${input.resolved.stage} once enough reviewers had approved, this one among them`,
     workflowName: name,
-    ...(rated.state.node ? { resumedNode: nodeTitle(rated.state.node) } : {}),
+    ...(rated.state.kind === 'passed' && rated.state.node
+      ? { resumedNode: nodeTitle(rated.state.node) }
+      : {}),
   };
 }
 

@@ -142,6 +142,21 @@ describe('a workflow that requires two approvals', () => {
     });
   });
 
+  it('settles a waiting approval as counted once the gate opened and the workflow completed', () => {
+    const completed = playWorkflow({
+      at: 3,
+      phase: 'Succeeded',
+      annotations: { [GATE]: '2', 'resume.workflows.dev/waiting-pr-approved': 'ci/gh-bob' },
+    });
+    expect(decideFor(waitingApproval('alice'), [completed])).toMatchObject({
+      phase: 'Succeeded',
+      reason: Reason.ApprovalCounted,
+    });
+    // Completed without the stage having been resumed: the approval was not what moved it.
+    const failed = playWorkflow({ at: 2, phase: 'Failed', annotations: { [GATE]: '2' } });
+    expect(decideFor(waitingApproval('alice'), [failed])).toMatchObject({ reason: Reason.WorkflowCompleted });
+  });
+
   it('lets an explicit resume (no GitHub facts) through without counting', () => {
     const manual: ResumeRequest = {
       apiVersion: 'resume.workflows.dev/v1alpha1',
