@@ -7,7 +7,7 @@
 // alone.
 import { randomUUID } from 'node:crypto';
 import { kubectlOk } from '../support/plane.js';
-import { operatorForFile } from '../support/operator.js';
+import { operatorForFile, startOperator, waitUntilLeading } from '../support/operator.js';
 import { createResumeRequest, getResumeRequest, waitForPhase } from '../support/resume-requests.js';
 import {
   createWorkflow,
@@ -142,7 +142,7 @@ describe('trusting GitHub only as far as the repository does', () => {
     expect(await nodePhase('trust-repo', 'wait-pr-created')).toBe('Running');
   });
 
-  it('a two-of-two approval gate opens on the second distinct reviewer, not on a repeated one', async () => {
+  it('a two-of-two approval gate opens on the second distinct reviewer, not on a repeated one, across a restart', async () => {
     const workflow = playWorkflow('trust-gate', { 'task-id': '604', ...HOME });
     workflow.metadata.annotations = { 'resume.workflows.dev/required-approvals': '2' };
     await createWorkflow(file.namespace, workflow);
@@ -156,6 +156,11 @@ describe('trusting GitHub only as far as the repository does', () => {
     const again = await deliver('pull_request_review', freshApproval('alice', 'MEMBER', 'task-604-x'));
     expect((await waitForPhase(file.namespace, again!, 'Waiting')).status?.message).toMatch(/^1 of 2 /);
     expect(await nodePhase('trust-gate', 'wait-pr-approved')).toBe('Running');
+
+    // The count lives in the API: a new operator process picks it up where the old one left it.
+    await file.operator.stop();
+    file.operator = await startOperator(`e2e-trust-again-${file.namespace}`, file.namespace);
+    await waitUntilLeading(file.operator);
 
     const second = await deliver('pull_request_review', freshApproval('bob', 'MEMBER', 'task-604-x'));
     const resumed = await waitForPhase(file.namespace, second!, 'Succeeded');

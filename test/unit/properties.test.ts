@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import { compressNodes, readNodes } from '../../src/domain/compressed-nodes.js';
 import { resolveRequest, workflowFieldSelector, workflowLabelSelector } from '../../src/domain/correlate.js';
-import { candidateWorkflows } from '../../src/domain/candidates.js';
+import { candidateWorkflows, newestFirst } from '../../src/domain/candidates.js';
 import { repositoryRefusal } from '../../src/domain/trust-policy.js';
 import { decide } from '../../src/domain/decide.js';
 import { parseLabelSelector } from '../../src/domain/label-selector.js';
@@ -201,6 +201,11 @@ describe('deciding', () => {
           expect(target).toMatchObject({ type: 'Suspend', phase: 'Running', displayName: stageNode });
           // Never a workflow that the repository binding refuses.
           expect(chosen.filter((w) => repositoryRefusal(w, resolved, config) !== undefined)).toEqual([]);
+          // Never an older run: the workflow resumed is the newest of the task's bound workflows.
+          const newest = candidateWorkflows(request, resolved, workflows, config)
+            .filter((w) => repositoryRefusal(w, resolved, config) === undefined)
+            .sort(newestFirst)[0];
+          expect(decision.workflowName).toBe(newest?.metadata.name);
         }
         expect(decide({ request, resolved, workflows: [...workflows].reverse(), now, config })).toEqual(
           decision,
