@@ -17,6 +17,7 @@ import {
 } from '../api/workflow.js';
 import {
   changedSinceDecision,
+  decidedOnOlderCopy,
   uidPrecondition,
   type ResumeBackend,
   type ResumeResult,
@@ -53,7 +54,7 @@ export class ArgoServerBackend implements ResumeBackend {
   async resume(target: ResumeTarget): Promise<ResumeResult> {
     const path = `/api/v1/workflows/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.workflowName)}`;
     const workflow = (await this.call('GET', path)) as Workflow;
-    if (changedSinceDecision(workflow, target) !== undefined) return { outcome: 'stale', apiRequests: 1 };
+    if (changedSinceDecision(workflow, target) !== undefined) return decidedOnOlderCopy();
     const node = workflow.status?.nodes?.[target.nodeId];
     if (!node || !isActiveSuspendNode(node)) return { outcome: 'stale', apiRequests: 1 };
     await this.call('PUT', `${path}/set`, {

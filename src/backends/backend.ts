@@ -27,7 +27,16 @@ export interface ResumeTarget {
 export type ResumeResult =
   | { outcome: 'resumed'; apiRequests: number }
   /** The node is no longer an active suspend node, or the workflow is not the one decided on: decide again on fresh state. */
-  | { outcome: 'stale'; apiRequests: number }
+  | {
+      outcome: 'stale';
+      apiRequests: number;
+      /**
+       * Set when the decision was made on an older copy than the API holds: look again after
+       * this delay rather than at once, since deciding again on the same cached copy would
+       * only repeat the read until the watch brings the change (it also wakes the request).
+       */
+      recheckAfterMs?: number;
+    }
   /** The workflow cannot be resumed as asked; retrying will not help. */
   | { outcome: 'rejected'; reason: string; message: string; apiRequests: number };
 
@@ -46,6 +55,16 @@ export interface ResumeBackend {
    */
   stop(namespace: string, workflowName: string, uid?: string): Promise<void>;
 }
+
+/** How long a decision made on a cache that lags the API waits before it is made again. */
+export const CACHE_CATCH_UP_MS = 250;
+
+/** The outcome of a read that is not the workflow the decision saw. */
+export const decidedOnOlderCopy = (): ResumeResult => ({
+  outcome: 'stale',
+  apiRequests: 1,
+  recheckAfterMs: CACHE_CATCH_UP_MS,
+});
 
 /** Why the workflow read now is not the one the decision saw, or undefined when it is. */
 export function changedSinceDecision(current: Workflow, target: ResumeTarget): string | undefined {

@@ -9,6 +9,7 @@ import { applyResume } from '../domain/resume-mutation.js';
 import { Reason } from '../domain/reasons.js';
 import {
   changedSinceDecision,
+  decidedOnOlderCopy,
   uidPrecondition,
   type ResumeBackend,
   type ResumeResult,
@@ -29,7 +30,7 @@ export class KubernetesBackend implements ResumeBackend {
       namespace: target.namespace,
       name: target.workflowName,
     })) as Workflow;
-    if (changedSinceDecision(current, target) !== undefined) return { outcome: 'stale', apiRequests: 1 };
+    if (changedSinceDecision(current, target) !== undefined) return decidedOnOlderCopy();
     const result = applyResume(current, {
       nodeId: target.nodeId,
       parameters: target.parameters,

@@ -79,7 +79,7 @@ export class ResumeStep {
     }
     if (result.outcome === 'stale') {
       this.ctx.metrics.attemptsTotal.inc({ result: 'conflict' });
-      return { settled: false, requeueAfterMs: 0 };
+      return { settled: false, requeueAfterMs: result.recheckAfterMs ?? 0 };
     }
     const workflowName = decision.workflowName;
     if (result.outcome === 'rejected') {

@@ -3,7 +3,7 @@
 // stopped by a write decided for the old one, and is decided again.
 import * as k8s from '@kubernetes/client-node';
 import { KubernetesBackend } from '../../src/backends/kubernetes-backend.js';
-import type { ResumeTarget } from '../../src/backends/backend.js';
+import { CACHE_CATCH_UP_MS, type ResumeTarget } from '../../src/backends/backend.js';
 import type { Workflow } from '../../src/api/workflow.js';
 import { createNamespace, waitFor } from '../support/plane.js';
 import {
@@ -59,7 +59,11 @@ describe('the Kubernetes backend', () => {
       nodeByDisplayName(old, 'wait-pr-created')?.id,
     );
 
-    expect(await backend.resume(targetFor(old))).toEqual({ outcome: 'stale', apiRequests: 1 });
+    expect(await backend.resume(targetFor(old))).toEqual({
+      outcome: 'stale',
+      apiRequests: 1,
+      recheckAfterMs: CACHE_CATCH_UP_MS,
+    });
     const untouched = await getWorkflow(namespace, 'ident');
     expect(nodeByDisplayName(untouched, 'wait-pr-created')?.phase).toBe('Running');
     expect(untouched.metadata.annotations?.['resume.workflows.dev/waiting-pr-created']).toBeUndefined();
@@ -82,7 +86,11 @@ describe('the Kubernetes backend', () => {
       },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
-    expect(await backend.resume(targetFor(seen))).toEqual({ outcome: 'stale', apiRequests: 1 });
+    expect(await backend.resume(targetFor(seen))).toEqual({
+      outcome: 'stale',
+      apiRequests: 1,
+      recheckAfterMs: CACHE_CATCH_UP_MS,
+    });
     expect(nodeByDisplayName(await getWorkflow(namespace, 'ident-rv'), 'wait-pr-created')?.phase).toBe(
       'Running',
     );

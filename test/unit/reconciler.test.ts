@@ -143,6 +143,17 @@ describe('Reconciler', () => {
     expect(h.writes).toEqual([]);
   });
 
+  it('decides again after a short delay when the backend read a newer workflow than the cache', async () => {
+    const h = harness({
+      request: request(),
+      workflows: [waiting()],
+      backend: [{ outcome: 'stale', apiRequests: 1, recheckAfterMs: 250 }],
+    });
+    expect(await h.reconciler.reconcile('ns/rr')).toEqual({ requeueAfterMs: 250 });
+    expect(h.writes).toEqual([]);
+    expect(h.settled).toEqual([]);
+  });
+
   it('resumes the waiting node once and records success, the resumed node and the attempt', async () => {
     const workflow = waiting();
     const h = harness({
