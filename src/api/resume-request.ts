@@ -16,6 +16,17 @@ export const EVENT_TYPES = ['pr-created', 'pr-labeled-ready', 'pr-approved'] as 
 export const GITHUB_EVENTS = ['pull_request', 'pull_request_review'] as const;
 export const REVIEW_STATES = ['approved', 'changes_requested', 'commented', 'dismissed', 'pending'] as const;
 export const PULL_REQUEST_STATES = ['open', 'closed'] as const;
+/** GitHub's author_association: how the account relates to the repository. */
+export const AUTHOR_ASSOCIATIONS = [
+  'OWNER',
+  'MEMBER',
+  'COLLABORATOR',
+  'CONTRIBUTOR',
+  'FIRST_TIME_CONTRIBUTOR',
+  'FIRST_TIMER',
+  'MANNEQUIN',
+  'NONE',
+] as const;
 export const RULE_OPERATORS = [
   'Equals',
   'NotEquals',
@@ -28,6 +39,7 @@ export const RULE_OPERATORS = [
 export const PHASES = ['Pending', 'Waiting', 'Resuming', 'Succeeded', 'Failed', 'Ignored'] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
+export type AuthorAssociation = (typeof AUTHOR_ASSOCIATIONS)[number];
 export type RuleOperator = (typeof RULE_OPERATORS)[number];
 export type Phase = (typeof PHASES)[number];
 
@@ -58,6 +70,11 @@ export const githubFactsSchema = z.object({
   reviewState: z.enum(REVIEW_STATES).optional(),
   occurredAt: timestamp().optional(),
   sender: patterned(syntax.GITHUB_LOGIN_PATTERN, syntax.GITHUB_LOGIN_MAX).optional(),
+  authorAssociation: z.enum(AUTHOR_ASSOCIATIONS).optional(),
+  reviewAuthorAssociation: z.enum(AUTHOR_ASSOCIATIONS).optional(),
+  // null, not absent, when GitHub sends `head.repo: null` (the fork was deleted).
+  headRepository: patterned(syntax.REPOSITORY_PATTERN, syntax.REPOSITORY_MAX).nullable().optional(),
+  headRepositoryFork: z.boolean().nullable().optional(),
 });
 
 export const validationRuleSchema = z

@@ -1,8 +1,9 @@
 // Resumes through argo-server's REST API, which hydrates offloaded node status from its database
 // (a plain Kubernetes write cannot). The node is first read back through argo-server to check it
 // is still an active suspend node, then set with a node field selector that matches only it, so
-// a node that has moved on is never set twice. argo-server cannot write annotations, so the
-// marker follows as a merge patch through the Kubernetes API.
+// a node that has moved on is never set twice. argo-server takes no preconditions, so the read
+// through it must show the workflow the decision saw (same uid and resourceVersion); the marker
+// follows as a merge patch through the Kubernetes API, carrying the uid, and so does a stop.
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -15,7 +16,15 @@ import {
   type Workflow,
 } from '../api/workflow.js';
 import { Reason } from '../domain/reasons.js';
-import type { ResumeBackend, ResumeResult, ResumeTarget } from './backend.js';
+import {
+  changedSinceDecision,
+  decidedOnOlderCopy,
+  uidPrecondition,
+  type ResumeBackend,
+  type ResumeResult,
+  type ResumeTarget,
+} from './backend.js';
+import { stopWorkflow } from './kubernetes-backend.js';
 
 export interface ArgoServerOptions {
   url: string;
@@ -75,6 +84,7 @@ export class ArgoServerBackend implements ResumeBackend {
   async resume(target: ResumeTarget): Promise<ResumeResult> {
     const path = `/api/v1/workflows/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.workflowName)}`;
     const workflow = (await this.call('GET', path)) as Workflow;
+    if (changedSinceDecision(workflow, target) !== undefined) return decidedOnOlderCopy();
     const node = workflow.status?.nodes?.[target.nodeId];
     if (!node || !isActiveSuspendNode(node)) return { outcome: 'stale', apiRequests: 1 };
     try {
@@ -98,7 +108,12 @@ export class ArgoServerBackend implements ResumeBackend {
         plural: WORKFLOW_PLURAL,
         namespace: target.namespace,
         name: target.workflowName,
-        body: { metadata: { annotations: { [target.markerKey]: target.markerValue } } },
+        body: {
+          metadata: {
+            ...uidPrecondition(workflow.metadata.uid).metadata,
+            annotations: { [target.markerKey]: target.markerValue },
+          },
+        },
       },
       mergePatch,
     );
@@ -116,9 +131,9 @@ export class ArgoServerBackend implements ResumeBackend {
     return workflow;
   }
 
-  async stop(namespace: string, workflowName: string): Promise<void> {
-    const path = `/api/v1/workflows/${encodeURIComponent(namespace)}/${encodeURIComponent(workflowName)}/stop`;
-    await this.call('PUT', path, { namespace, name: workflowName });
+  /** Stopping needs no node status, so it goes straight to the Kubernetes API, with the uid. */
+  stop(namespace: string, workflowName: string, uid?: string): Promise<void> {
+    return stopWorkflow(this.options.kubernetes, namespace, workflowName, uid);
   }
 
   private call(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<unknown> {

@@ -1,12 +1,18 @@
 // One interface for the two ways of writing a resume: straight to the Kubernetes API (default)
 // or through argo-server (needed when node status is offloaded to a database). A backend checks
 // the target against the workflow as it is now, so a decision made on a cached copy is never
-// applied to a workflow that has moved on.
+// applied to a workflow that has moved on, or to another workflow created under the same name.
 import type { Workflow } from '../api/workflow.js';
 
 export interface ResumeTarget {
   namespace: string;
   workflowName: string;
+  /**
+   * The uid and resourceVersion of the workflow the decision was made on: a workflow read with
+   * another uid (deleted and created again) or another version (changed since) is not written.
+   */
+  workflowUid?: string;
+  resourceVersion?: string;
   nodeId: string;
   stage: string;
   parameters: Record<string, string>;
@@ -20,8 +26,17 @@ export interface ResumeTarget {
 
 export type ResumeResult =
   | { outcome: 'resumed'; apiRequests: number }
-  /** The node is no longer an active suspend node: decide again on fresh state. */
-  | { outcome: 'stale'; apiRequests: number }
+  /** The node is no longer an active suspend node, or the workflow is not the one decided on: decide again on fresh state. */
+  | {
+      outcome: 'stale';
+      apiRequests: number;
+      /**
+       * Set when the decision was made on an older copy than the API holds: look again after
+       * this delay rather than at once, since deciding again on the same cached copy would
+       * only repeat the read until the watch brings the change (it also wakes the request).
+       */
+      recheckAfterMs?: number;
+    }
   /** The workflow cannot be resumed as asked; retrying will not help. */
   | { outcome: 'rejected'; reason: string; message: string; apiRequests: number };
 
@@ -34,6 +49,39 @@ export interface ResumeBackend {
    * Argo offloaded to its database; absent when it cannot.
    */
   hydrate?(namespace: string, workflowName: string): Promise<Workflow>;
-  /** Asks Argo to stop a workflow (`argo stop`: spec.shutdown=Stop); used for older duplicates. */
-  stop(namespace: string, workflowName: string): Promise<void>;
+  /**
+   * Asks Argo to stop a workflow (`argo stop`: spec.shutdown=Stop); used for older duplicates.
+   * With a uid, a workflow of that name with another uid is left alone (the API refuses it).
+   */
+  stop(namespace: string, workflowName: string, uid?: string): Promise<void>;
+}
+
+/** How long a decision made on a cache that lags the API waits before it is made again. */
+export const CACHE_CATCH_UP_MS = 250;
+
+/** The outcome of a read that is not the workflow the decision saw. */
+export const decidedOnOlderCopy = (): ResumeResult => ({
+  outcome: 'stale',
+  apiRequests: 1,
+  recheckAfterMs: CACHE_CATCH_UP_MS,
+});
+
+/** Why the workflow read now is not the one the decision saw, or undefined when it is. */
+export function changedSinceDecision(current: Workflow, target: ResumeTarget): string | undefined {
+  const { uid, resourceVersion } = current.metadata;
+  if (target.workflowUid !== undefined && uid !== target.workflowUid) {
+    return `workflow ${target.workflowName} was replaced (uid ${uid ?? 'none'}, decided on ${target.workflowUid})`;
+  }
+  if (target.resourceVersion !== undefined && resourceVersion !== target.resourceVersion) {
+    return `workflow ${target.workflowName} changed since the decision (version ${resourceVersion ?? 'none'}, decided on ${target.resourceVersion})`;
+  }
+  return undefined;
+}
+
+/**
+ * The metadata a merge patch carries so that the API server applies it only to this workflow:
+ * uid is immutable, so a patch naming another uid is refused.
+ */
+export function uidPrecondition(uid: string | undefined): { metadata?: { uid: string } } {
+  return uid === undefined ? {} : { metadata: { uid } };
 }

@@ -1,12 +1,20 @@
 // Resumes through the Kubernetes API, the way `argo resume` does: read the workflow, change the
 // suspend node, and write the whole object back (an Update, never a partial patch, because a
-// patch to status.nodes of a workflow whose nodes are compressed corrupts it). The read's
-// resourceVersion travels with the write, so a concurrent change makes it fail with 409.
+// patch to status.nodes of a workflow whose nodes are compressed corrupts it). The read must be
+// the workflow the decision saw (same uid and resourceVersion), and its uid and resourceVersion
+// travel with the write, so a concurrent change makes it fail with 409.
 import * as k8s from '@kubernetes/client-node';
 import type { Workflow } from '../api/workflow.js';
 import { applyResume } from '../domain/resume-mutation.js';
 import { Reason } from '../domain/reasons.js';
-import type { ResumeBackend, ResumeResult, ResumeTarget } from './backend.js';
+import {
+  changedSinceDecision,
+  decidedOnOlderCopy,
+  uidPrecondition,
+  type ResumeBackend,
+  type ResumeResult,
+  type ResumeTarget,
+} from './backend.js';
 
 const workflows = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' } as const;
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
@@ -22,6 +30,7 @@ export class KubernetesBackend implements ResumeBackend {
       namespace: target.namespace,
       name: target.workflowName,
     })) as Workflow;
+    if (changedSinceDecision(current, target) !== undefined) return decidedOnOlderCopy();
     const result = applyResume(current, {
       nodeId: target.nodeId,
       parameters: target.parameters,
@@ -47,10 +56,25 @@ export class KubernetesBackend implements ResumeBackend {
     return { outcome: 'resumed', apiRequests: 2 };
   }
 
-  async stop(namespace: string, workflowName: string): Promise<void> {
-    await this.api.patchNamespacedCustomObject(
-      { ...workflows, namespace, name: workflowName, body: { spec: { shutdown: 'Stop' } } },
-      mergePatch,
-    );
+  stop(namespace: string, workflowName: string, uid?: string): Promise<void> {
+    return stopWorkflow(this.api, namespace, workflowName, uid);
   }
+}
+
+/** `argo stop` as a merge patch, refused by the API server when the uid is not the workflow's. */
+export async function stopWorkflow(
+  api: k8s.CustomObjectsApi,
+  namespace: string,
+  workflowName: string,
+  uid: string | undefined,
+): Promise<void> {
+  await api.patchNamespacedCustomObject(
+    {
+      ...workflows,
+      namespace,
+      name: workflowName,
+      body: { ...uidPrecondition(uid), spec: { shutdown: 'Stop' } },
+    },
+    mergePatch,
+  );
 }

@@ -8,6 +8,7 @@ import { WORKFLOW_GROUP, WORKFLOW_PLURAL, WORKFLOW_VERSION, type Workflow } from
 import type { DomainConfig } from '../domain/config.js';
 import { workflowFieldSelector, workflowLabelSelector, type ResolvedRequest } from '../domain/correlate.js';
 import { classifyError, describeError } from '../domain/errors.js';
+import { Reason } from '../domain/reasons.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ErrorBackoff } from '../runtime/error-backoff.js';
@@ -28,6 +29,9 @@ export interface ManagerSettings {
 }
 
 export type ManagerContext = Omit<ReconcilerContext, 'requests' | 'workflows'>;
+
+const startsWaitingForApprovals = (request: ResumeRequest, previous: ResumeRequest | undefined) =>
+  request.status?.reason === Reason.ApprovalsPending && previous?.status?.reason !== Reason.ApprovalsPending;
 
 const keyOf = (object: { metadata?: { namespace?: string; name?: string } }) =>
   `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
@@ -76,7 +80,7 @@ export class Manager {
           plural: PLURAL,
           ...(namespace ? { namespace } : {}),
           project: projectRequest,
-          onChange: (type, request) => this.onRequestChange(type, request),
+          onChange: (type, request, previous) => this.onRequestChange(type, request, previous),
         }),
     );
     for (const namespace of scopes) {
@@ -100,6 +104,7 @@ export class Manager {
         get: (namespace, name) => this.getRequest(namespace, name),
         delete: (request) => this.deleteRequest(request),
         settled: (request) => this.settled(keyOf(request)),
+        unsettledOfTask: (namespace, taskId) => this.unsettledOfTask(namespace, taskId),
       },
       workflows: {
         candidates: (namespace, resolved) => this.candidates(namespace, resolved),
@@ -155,9 +160,10 @@ export class Manager {
     }
   }
 
-  private onRequestChange(type: ChangeType, request: ResumeRequest): void {
+  private onRequestChange(type: ChangeType, request: ResumeRequest, previous?: ResumeRequest): void {
     const key = keyOf(request);
     const phase = request.status?.phase;
+    if (startsWaitingForApprovals(request, previous)) this.wakeTask(key, request);
     if (type === 'deleted' || (phase && isTerminalPhase(phase))) {
       this.stopWaking(key);
     } else {
@@ -174,6 +180,26 @@ export class Manager {
     // object needs a reconcile (terminal requests still need one to schedule their TTL).
     if (type === 'modified' && request.status?.observedGeneration === request.metadata.generation) return;
     this.queue.add(key);
+  }
+
+  /**
+   * An approval that starts waiting at a gate wakes the task's other waiting requests: two
+   * approvals decided at the same moment each count the other on this second look.
+   */
+  private wakeTask(key: string, request: ResumeRequest): void {
+    const taskId = request.status?.taskId;
+    if (!taskId) return;
+    for (const other of this.waitingByTask.keysFor(request.metadata.namespace!, taskId)) {
+      if (other !== key) this.queue.add(other);
+    }
+  }
+
+  private unsettledOfTask(namespace: string, taskId: string): ResumeRequest[] {
+    return this.waitingByTask.keysFor(namespace, taskId).flatMap((key) => {
+      const name = key.slice(namespace.length + 1);
+      const cached = this.requestCaches.map((cache) => cache.get(namespace, name)).find(Boolean);
+      return cached ? [cached] : [];
+    });
   }
 
   private stopWaking(key: string): void {

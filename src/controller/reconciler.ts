@@ -19,6 +19,8 @@ export interface RequestStore {
   delete(request: ResumeRequest): Promise<void>;
   /** The request reached a final phase: workflow changes need not wake it any more. */
   settled(request: ResumeRequest): void;
+  /** The task's requests that have not settled, from the cache: what an approval gate counts. */
+  unsettledOfTask(namespace: string, taskId: string): ResumeRequest[];
 }
 
 export interface WorkflowSource {
@@ -73,7 +75,9 @@ export class Reconciler {
       ? await this.ctx.workflows.readWhole(namespace, resolved)
       : this.ctx.workflows.candidates(namespace, resolved);
     const workflows = await this.hydrateOffloaded(listed);
-    const decision = decide({ request, resolved, workflows, now, config: this.ctx.domain });
+    const others =
+      resolved.taskId === undefined ? [] : this.ctx.requests.unsettledOfTask(namespace, resolved.taskId);
+    const decision = decide({ request, resolved, workflows, now, config: this.ctx.domain, others });
     const ids: Resolved = { taskId: resolved.taskId, eventType: resolved.eventType };
     log.debug('decided', {
       action: decision.action,

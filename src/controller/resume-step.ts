@@ -60,6 +60,8 @@ export class ResumeStep {
         this.ctx.backend.resume({
           namespace,
           workflowName: decision.workflowName,
+          ...(decision.workflowUid === undefined ? {} : { workflowUid: decision.workflowUid }),
+          ...(decision.resourceVersion === undefined ? {} : { resourceVersion: decision.resourceVersion }),
           nodeId: decision.nodeId,
           stage: decision.stage,
           parameters: decision.parameters,
@@ -74,7 +76,7 @@ export class ResumeStep {
     }
     if (result.outcome === 'stale') {
       this.ctx.metrics.attemptsTotal.inc({ result: 'conflict' });
-      return { settled: false, requeueAfterMs: 0 };
+      return { settled: false, requeueAfterMs: result.recheckAfterMs ?? 0 };
     }
     const workflowName = decision.workflowName;
     if (result.outcome === 'rejected') {
@@ -127,13 +129,13 @@ export class ResumeStep {
    */
   private async stopOlderDuplicates(
     namespace: string,
-    names: string[],
+    targets: NonNullable<ResumeDecision['stopWorkflows']>,
     kept: string,
     log: Logger,
   ): Promise<void> {
-    for (const name of names) {
+    for (const { name, uid } of targets) {
       try {
-        await this.ctx.backend.stop(namespace, name);
+        await this.ctx.backend.stop(namespace, name, uid);
         log.info('stopped older duplicate workflow', { workflow: name, kept });
         await this.ctx.events.record(
           workflowRef(namespace, name),

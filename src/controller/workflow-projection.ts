@@ -1,6 +1,6 @@
-// What the workflow cache keeps of each play Workflow: identity, labels, the marker annotations,
-// spec.suspend/shutdown, the phase, and only the Suspend nodes (decompressed when Argo
-// compressed them). Decisions need no more, and a workflow with thousands of pod nodes then
+// What the workflow cache keeps of each play Workflow: identity, labels, the marker annotations
+// and the approval gate's, spec.suspend/shutdown, the phase, and only the Suspend nodes
+// (decompressed when Argo compressed them). Decisions need no more, and a workflow with thousands of pod nodes then
 // costs the cache a few hundred bytes. Resumes re-read the full object before writing.
 import type { Workflow, WorkflowNode } from '../api/workflow.js';
 import type { DomainConfig } from '../domain/config.js';
@@ -9,8 +9,8 @@ import { readNodes } from '../domain/compressed-nodes.js';
 export function projectWorkflow(workflow: Workflow, config: DomainConfig): Workflow {
   const { metadata, spec, status } = workflow;
   const annotations = Object.fromEntries(
-    Object.entries(metadata.annotations ?? {}).filter(([key]) =>
-      key.startsWith(config.markerAnnotationPrefix),
+    Object.entries(metadata.annotations ?? {}).filter(
+      ([key]) => key.startsWith(config.markerAnnotationPrefix) || key === config.requiredApprovalsKey,
     ),
   );
   const projected: Workflow = {

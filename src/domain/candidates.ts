@@ -1,21 +1,11 @@
 // Which workflows a request may touch: whatever list the caller passes, only the play workflows
-// of the request's own namespace, task, repository and extra selector survive this filter.
+// of the request's own namespace, task and extra selector survive this filter. Whether a
+// workflow's repository label lets the request through is the trust policy's call.
 import type { ResumeRequest } from '../api/resume-request.js';
 import type { Workflow } from '../api/workflow.js';
 import type { DomainConfig } from './config.js';
 import { workflowRequirements, type ResolvedRequest } from './correlate.js';
 import { matchesLabelSelector } from './label-selector.js';
-
-/**
- * Workflows carry the repository as `owner.name` (a label value cannot hold `/`) or just
- * `name`; GitHub names ignore case. A side that does not know the repository matches any.
- */
-export function repositoryMatches(label: string | undefined, repository: string | undefined): boolean {
-  if (label === undefined || repository === undefined) return true;
-  const [owner, name] = repository.toLowerCase().split('/') as [string, string];
-  const value = label.toLowerCase();
-  return value === `${owner}.${name}` || value === name;
-}
 
 export function candidateWorkflows(
   request: ResumeRequest,
@@ -29,8 +19,7 @@ export function candidateWorkflows(
       workflow.metadata.namespace === request.metadata.namespace &&
       !workflow.metadata.deletionTimestamp &&
       (resolved.workflowName === undefined || workflow.metadata.name === resolved.workflowName) &&
-      matchesLabelSelector(requirements, workflow.metadata.labels) &&
-      repositoryMatches(workflow.metadata.labels?.[config.labels.repository], resolved.repository),
+      matchesLabelSelector(requirements, workflow.metadata.labels),
   );
 }
 

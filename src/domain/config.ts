@@ -1,8 +1,10 @@
 // What the decision rules are parameterised by: label keys, the stage map, how GitHub events and
-// branch names map to event types and task ids, timeouts and the duplicate policy. The defaults
-// follow the conventions in CONTRACTS.md; the controller validates overrides with the schema.
+// branch names map to event types and task ids, timeouts, the duplicate policy and how far GitHub
+// is trusted. The defaults follow the conventions in CONTRACTS.md; the controller validates
+// overrides with the schema.
 import { z } from 'zod';
-import { EVENT_TYPES, GITHUB_EVENTS, REVIEW_STATES } from '../api/resume-request.js';
+import { AUTHOR_ASSOCIATIONS, EVENT_TYPES, GITHUB_EVENTS, REVIEW_STATES } from '../api/resume-request.js';
+import { GITHUB_LOGIN_MAX, GITHUB_LOGIN_PATTERN } from '../api/syntax.js';
 import { isLabelValue, isQualifiedName } from './label-syntax.js';
 import { compilePattern, MAX_PATTERN_LENGTH } from './pattern.js';
 
@@ -37,6 +39,30 @@ export const eventMappingSchema = z.object({
   eventType: z.enum(EVENT_TYPES),
 });
 
+/** The most approvals a gate may ask for: each is a ResumeRequest kept until the gate opens. */
+export const MAX_REQUIRED_APPROVALS = 20;
+
+/**
+ * Who GitHub events are trusted from. Each field has its default, so an override may name only
+ * what it changes.
+ */
+export const trustSchema = z.object({
+  /** An approval counts when the reviewer's author_association is one of these… */
+  approverAssociations: z
+    .array(z.enum(AUTHOR_ASSOCIATIONS))
+    .max(AUTHOR_ASSOCIATIONS.length)
+    .default(['OWNER', 'MEMBER', 'COLLABORATOR']),
+  /** …or the reviewer is one of these logins (compared ignoring case). */
+  approverLogins: z
+    .array(z.string().regex(new RegExp(GITHUB_LOGIN_PATTERN)).max(GITHUB_LOGIN_MAX))
+    .max(1000)
+    .default([]),
+  /** pr-created and pr-labeled-ready from a head branch in another repository (a fork). */
+  allowForkPullRequests: z.boolean().default(false),
+  /** Refuse events for workflows without a repository label (recommended). */
+  requireRepositoryLabel: z.boolean().default(false),
+});
+
 export const domainConfigSchema = z
   .object({
     labels: z.object({
@@ -63,6 +89,12 @@ export const domainConfigSchema = z
       .string()
       .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/$/)
       .max(254),
+    trust: trustSchema.default(trustSchema.parse({})),
+    /**
+     * Workflow annotation (or label) with the number of distinct allowed reviewers whose
+     * approvals the pr-approved stage waits for; 1 when absent.
+     */
+    requiredApprovalsKey: labelKey,
   })
   .refine((config) => new Set(config.stages.map((s) => s.stage)).size === config.stages.length, {
     message: 'stage names must be unique',
@@ -76,6 +108,7 @@ export const domainConfigSchema = z
 export type DomainConfig = z.infer<typeof domainConfigSchema>;
 export type StageConfig = z.infer<typeof stageSchema>;
 export type EventMapping = z.infer<typeof eventMappingSchema>;
+export type TrustConfig = z.infer<typeof trustSchema>;
 
 const defaults: DomainConfig = {
   labels: {
@@ -110,6 +143,8 @@ const defaults: DomainConfig = {
   duplicatePolicy: 'newest',
   stopOlderDuplicates: false,
   markerAnnotationPrefix: 'resume.workflows.dev/',
+  trust: trustSchema.parse({}),
+  requiredApprovalsKey: 'resume.workflows.dev/required-approvals',
 };
 
 export const defaultDomainConfig: DomainConfig = Object.freeze(defaults);

@@ -1,15 +1,22 @@
 // The decision: given a resolved request and the workflows that might be its target, what to do
 // now — resume one node, wait (until a deadline), or settle the request. Pure and deterministic:
 // the same input always gives the same decision, so a reconcile can run again at any time.
+//
+// The run of a task is its newest workflow: an event is weighed against that run only, and never
+// resumes an older one unless spec.workflowName names it.
 import type { ResumeRequest } from '../api/resume-request.js';
 import { nodeTitle, type Workflow, type WorkflowNode } from '../api/workflow.js';
+import { approvalGate, countApprovals } from './approval-gate.js';
 import { candidateWorkflows, newestFirst } from './candidates.js';
 import type { DomainConfig } from './config.js';
 import type { ResolvedRequest } from './correlate.js';
 import { markerKeyFor } from './resume-mutation.js';
+import type { Outcome } from './outcome.js';
 import { Reason } from './reasons.js';
+import { refuseUntrusted, repositoryRefusal } from './trust-policy.js';
 import { evaluateRules } from './validation-rules.js';
-import { workflowState, type WorkflowState } from './workflow-state.js';
+import { describe, nameOf, settleOn, settleOnNewest, WAITING, type Rated } from './settle-run.js';
+import { workflowState } from './workflow-state.js';
 
 export interface DecideInput {
   request: ResumeRequest;
@@ -17,20 +24,25 @@ export interface DecideInput {
   workflows: readonly Workflow[];
   now: Date;
   config: DomainConfig;
+  /** The task's other unsettled requests: the approvals an N-approval gate counts. */
+  others?: readonly ResumeRequest[];
 }
 
 export type Decision =
   | {
       action: 'resume';
       workflowName: string;
+      /** The identity and version the decision saw: the write is preconditioned on them. */
+      workflowUid?: string;
+      resourceVersion?: string;
       nodeId: string;
       nodeName: string;
       stage: string;
       /** Every workflow waiting at the stage, newest (the one resumed) first. */
       candidates: string[];
       message: string;
-      /** Older duplicates to stop, when the policy says so. */
-      stopWorkflows?: string[];
+      /** Older duplicates to stop, when the policy says so, with the uid the decision saw. */
+      stopWorkflows?: { name: string; uid?: string }[];
       /** What applyResume needs, ready to pass on. */
       parameters: Record<string, string>;
       markerKey: string;
@@ -56,23 +68,11 @@ export type Decision =
       validationErrors?: string[];
     };
 
-type Rated = { workflow: Workflow; state: WorkflowState };
-type Kind = WorkflowState['kind'];
 type Ready = { workflow: Workflow; node: WorkflowNode };
-
-const nameOf = (rated: { workflow: Workflow }) => rated.workflow.metadata.name;
-const WAITING: readonly Kind[] = ['early', 'mismatch', 'noMatchingNode'];
-/** With nothing ready or pending, the first kind present in this order settles the request. */
-const SETTLING: readonly Kind[] = ['unreadable', 'passed', 'predates', 'shuttingDown', 'completed'];
 
 export function requestDeadline(request: ResumeRequest, now: Date, config: DomainConfig): Date {
   const created = Date.parse(request.metadata.creationTimestamp ?? '');
   return new Date((Number.isFinite(created) ? created : now.getTime()) + config.waitTimeoutSeconds * 1000);
-}
-
-function describe(resolved: ResolvedRequest): string {
-  if (resolved.taskId === undefined) return `workflow ${resolved.workflowName}`;
-  return `task ${resolved.taskId}${resolved.workflowName === undefined ? '' : ` (workflow ${resolved.workflowName})`}`;
 }
 
 type Completion = Extract<Decision, { action: 'complete' }>;
@@ -136,60 +136,40 @@ function waitForStage(input: DecideInput, pending: readonly Rated[]): Decision {
   }
 }
 
-function settleOn({ workflow, state }: Rated, stage: string): Decision {
+/** Either what stops the resume at the gate, or the approvals that opened it (none when ungated). */
+type Gated = { stop: Decision } | { approvers?: string[]; required?: number };
+
+/** Whether the workflow's approval gate is open for this request, counting distinct reviewers. */
+function throughGate(input: DecideInput, workflow: Workflow): Gated {
+  const { resolved, config } = input;
+  // The gate counts GitHub reviewers; a request without GitHub facts is an explicit resume.
+  if (resolved.eventType !== 'pr-approved' || !resolved.spec.github) return {};
+  const gate = approvalGate(workflow, config);
   const name = workflow.metadata.name;
-  const complete = (
-    phase: 'Succeeded' | 'Ignored' | 'Failed',
-    reason: Reason,
-    message: string,
-    node?: WorkflowNode,
-  ) =>
-    ({
-      action: 'complete',
-      phase,
-      reason,
-      message,
-      workflowName: name,
-      ...(node ? { resumedNode: nodeTitle(node) } : {}),
-    }) as const;
-  switch (state.kind) {
-    case 'resumedByThis':
-      return complete(
-        'Succeeded',
-        Reason.ResumedByThisRequest,
-        `workflow ${name} records that this request resumed ${stage}`,
-        state.node,
-      );
-    case 'unreadable':
-      return complete('Failed', state.reason, state.message);
-    case 'passed':
-      return complete(
-        'Ignored',
-        Reason.AlreadyResumed,
-        `workflow ${name} is past ${stage}: ${state.detail}`,
-        state.node,
-      );
-    case 'predates':
-      return complete(
-        'Ignored',
-        Reason.EventPredatesWorkflow,
-        `the event (${state.occurred}) is older than workflow ${name} (${state.created}); it belongs to an earlier run`,
-      );
-    case 'shuttingDown':
-      return complete(
-        'Ignored',
-        Reason.WorkflowShuttingDown,
-        `workflow ${name} is being shut down (${state.strategy})`,
-      );
-    case 'completed':
-      return complete(
-        'Ignored',
-        Reason.WorkflowCompleted,
-        `workflow ${name} has already completed (${state.phase})`,
-      );
-    default:
-      throw new Error(`a ${state.kind} workflow does not settle a request`);
+  if ('invalid' in gate) {
+    return { stop: failed(Reason.InvalidApprovalGate, gate.invalid, { workflowName: name }) };
   }
+  if (gate.required === 1) return {};
+  const { approvers, required } = countApprovals(
+    resolved,
+    workflow,
+    input.others ?? [],
+    gate.required,
+    config,
+  );
+  if (approvers.length >= required) return { approvers, required };
+  return {
+    stop: {
+      action: 'wait',
+      reason: Reason.ApprovalsPending,
+      message:
+        `${approvers.length} of ${required} approvals for workflow ${name} at ${resolved.stage} ` +
+        `(${approvers.join(', ')}); waiting for ${required - approvers.length} more distinct allowed reviewer(s)`,
+      // An approval waits for the others as long as the workflow waits at the stage.
+      deadline: new Date(input.now.getTime() + config.waitTimeoutSeconds * 1000),
+      workflowName: name,
+    },
+  };
 }
 
 function resume(
@@ -221,17 +201,33 @@ function resume(
       { workflowName: nameOf(chosen), candidates, validationErrors },
     );
   }
+  const gated = throughGate(input, chosen.workflow);
+  if ('stop' in gated) return gated.stop;
+  const approvals =
+    gated.approvers === undefined
+      ? ''
+      : `; approved by ${gated.approvers.join(', ')} (${gated.approvers.length} of ${gated.required})`;
   const nodeName = nodeTitle(chosen.node);
   const duplicates = older.length > 0 ? `; newer than ${older.map(nameOf).join(', ')}` : '';
+  const { uid, resourceVersion } = chosen.workflow.metadata;
   return {
     action: 'resume',
     workflowName: nameOf(chosen),
+    ...(uid === undefined ? {} : { workflowUid: uid }),
+    ...(resourceVersion === undefined ? {} : { resourceVersion }),
     nodeId: chosen.node.id,
     nodeName,
     stage: resolved.stage,
     candidates,
-    message: `resuming ${nodeName} of workflow ${nameOf(chosen)} for ${resolved.eventType}${duplicates}`,
-    ...(config.stopOlderDuplicates && older.length > 0 ? { stopWorkflows: older.map(nameOf) } : {}),
+    message: `resuming ${nodeName} of workflow ${nameOf(chosen)} for ${resolved.eventType}${approvals}${duplicates}`,
+    ...(config.stopOlderDuplicates && older.length > 0
+      ? {
+          stopWorkflows: older.map(({ workflow }) => ({
+            name: workflow.metadata.name,
+            ...(workflow.metadata.uid === undefined ? {} : { uid: workflow.metadata.uid }),
+          })),
+        }
+      : {}),
     parameters: { ...resolved.spec.resumeParameters },
     markerKey,
     markerValue,
@@ -239,8 +235,16 @@ function resume(
   };
 }
 
+const settled = (outcome: Outcome, workflowName?: string): Decision => ({
+  action: 'complete',
+  ...outcome,
+  ...(workflowName === undefined ? {} : { workflowName }),
+});
+
 export function decide(input: DecideInput): Decision {
   const { request, resolved, config } = input;
+  const untrusted = refuseUntrusted(resolved, config);
+  if (untrusted) return settled(untrusted);
   const requestErrors = evaluateRules(
     resolved.spec.validationRules,
     { event: resolved.spec.eventPayload, github: resolved.spec.github },
@@ -256,29 +260,33 @@ export function decide(input: DecideInput): Decision {
 
   const markerKey = markerKeyFor(resolved.stage, config.markerAnnotationPrefix);
   const markerValue = `${request.metadata.namespace}/${request.metadata.name}`;
-  const rated: Rated[] = candidateWorkflows(request, resolved, input.workflows, config)
-    .sort(newestFirst)
-    .map((workflow) => ({
-      workflow,
-      state: workflowState(workflow, { resolved, config, markerKey, markerValue }),
-    }));
+  const scoped = candidateWorkflows(request, resolved, input.workflows, config).sort(newestFirst);
+  const bound = scoped.filter((workflow) => !repositoryRefusal(workflow, resolved, config));
+  if (bound.length === 0 && scoped.length > 0) {
+    return settled(repositoryRefusal(scoped[0]!, resolved, config)!, scoped[0]!.metadata.name);
+  }
+  const rated: Rated[] = bound.map((workflow) => ({
+    workflow,
+    state: workflowState(workflow, { resolved, config, markerKey, markerValue }),
+  }));
 
   const mine = rated.find((r) => r.state.kind === 'resumedByThis');
   if (mine) return settleOn(mine, resolved.stage);
-  const ready = rated.flatMap((r) =>
-    r.state.kind === 'ready' ? [{ workflow: r.workflow, node: r.state.node }] : [],
-  );
-  if (ready.length > 0) return resume(input, ready, markerKey, markerValue);
-  const pending = rated.filter((r) => WAITING.includes(r.state.kind));
-  if (pending.length > 0) return waitForStage(input, pending);
-  for (const kind of SETTLING) {
-    const settling = rated.find((r) => r.state.kind === kind);
-    if (settling) return settleOn(settling, resolved.stage);
+  const [newest, ...older] = rated;
+  if (!newest) {
+    return waitOrFail(
+      input,
+      Reason.WorkflowNotFound,
+      `no ${config.workflowType} workflow of ${describe(resolved)} in namespace ${request.metadata.namespace} yet`,
+      [],
+    );
   }
-  return waitOrFail(
-    input,
-    Reason.WorkflowNotFound,
-    `no ${config.workflowType} workflow of ${describe(resolved)} in namespace ${request.metadata.namespace} yet`,
-    [],
-  );
+  if (newest.state.kind === 'ready') {
+    const ready = rated.flatMap((r) =>
+      r.state.kind === 'ready' ? [{ workflow: r.workflow, node: r.state.node }] : [],
+    );
+    return resume(input, ready, markerKey, markerValue);
+  }
+  if (WAITING.includes(newest.state.kind)) return waitForStage(input, [newest]);
+  return settleOnNewest(input, newest, older);
 }

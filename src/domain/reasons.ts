@@ -9,15 +9,23 @@ export const Reason = {
   NoMatchingNode: 'NoMatchingNode',
   RetryScheduled: 'RetryScheduled',
   CircuitOpen: 'CircuitOpen',
+  ApprovalsPending: 'ApprovalsPending',
   // Succeeded
   Resumed: 'Resumed',
   ResumedByThisRequest: 'ResumedByThisRequest',
+  ApprovalCounted: 'ApprovalCounted',
   // Ignored
   NotRelevant: 'NotRelevant',
   AlreadyResumed: 'AlreadyResumed',
   WorkflowCompleted: 'WorkflowCompleted',
   WorkflowShuttingDown: 'WorkflowShuttingDown',
   EventPredatesWorkflow: 'EventPredatesWorkflow',
+  NotNewestRun: 'NotNewestRun',
+  // Ignored: refused by the trust policy
+  UntrustedApprover: 'UntrustedApprover',
+  ForkPullRequest: 'ForkPullRequest',
+  RepositoryMismatch: 'RepositoryMismatch',
+  UnboundWorkflow: 'UnboundWorkflow',
   // Failed: the request itself
   InvalidSpec: 'InvalidSpec',
   InvalidTaskId: 'InvalidTaskId',
@@ -30,6 +38,7 @@ export const Reason = {
   ValidationFailed: 'ValidationFailed',
   // Failed: the workflow
   MultipleCandidates: 'MultipleCandidates',
+  InvalidApprovalGate: 'InvalidApprovalGate',
   OffloadedNodeStatus: 'OffloadedNodeStatus',
   InvalidCompressedNodes: 'InvalidCompressedNodes',
   MissingParameterValue: 'MissingParameterValue',

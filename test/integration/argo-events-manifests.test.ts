@@ -137,7 +137,14 @@ describe('the Sensor’s triggers', () => {
         expect(parameter.src.dataTemplate).toBeUndefined();
       }
       const raw = k8s.parameters.filter((p) => p.src.useRawData).map((p) => p.dest);
-      expect(raw.sort()).toEqual(['spec.github.labels', 'spec.prNumber']);
+      // JSON kept as JSON: a list, a number, and a head repository and fork flag that are null
+      // when the fork was deleted.
+      expect(raw.sort()).toEqual([
+        'spec.github.headRepository',
+        'spec.github.headRepositoryFork',
+        'spec.github.labels',
+        'spec.prNumber',
+      ]);
     },
   );
 

@@ -61,6 +61,7 @@ describe('a hostile tenant', () => {
     const title = `${'a'.repeat(255)}!`;
     const bombs = BOMBS.map((value, i) =>
       createResumeRequest(hostile, `bomb-${i}`, {
+        repository: 'acme-org/widgets',
         github: githubFacts('pull_request', 'opened', { headRef: 'task-66-x', title }),
         validationRules: [{ field: 'github.title', operator: 'Matches', value }],
       }),
@@ -73,6 +74,7 @@ describe('a hostile tenant', () => {
     });
     await Promise.all([...bombs, conflicting]);
     await createResumeRequest(tenant, 'pr-created', {
+      repository: 'acme-org/widgets',
       github: githubFacts('pull_request', 'opened', { headRef: 'task-7-login', title: 'Login' }),
     });
 

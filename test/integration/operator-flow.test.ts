@@ -167,9 +167,10 @@ describe('the operator', () => {
     await waitForSuspendAt(file.namespace, 'play-4', 'wait-pr-created');
     const delivery = prOpened('task-104-search');
     const names = ['dup-a', 'dup-b', 'dup-c', 'dup-d'];
-    await Promise.all(names.map((name) => createResumeRequest(file.namespace, name, { github: delivery })));
+    const spec = { repository: 'acme-org/widgets', github: delivery };
+    await Promise.all(names.map((name) => createResumeRequest(file.namespace, name, spec)));
     // The sensor names requests from the delivery id, so a redelivery is refused by the API server.
-    await expect(createResumeRequest(file.namespace, 'dup-a', { github: delivery })).rejects.toMatchObject({
+    await expect(createResumeRequest(file.namespace, 'dup-a', spec)).rejects.toMatchObject({
       code: 409,
     });
     const settled = await Promise.all(

@@ -5,12 +5,14 @@ import { readFileSync } from 'node:fs';
 import { resumeRequestSpecSchema, describeIssues } from '../../src/api/resume-request.js';
 import { OBJECT_NAME_MAX, OBJECT_NAME_PATTERN } from '../../src/api/syntax.js';
 import * as github from '../fixtures/github/payloads.js';
+import { withHeadRef } from '../fixtures/github-requests.js';
 import {
   buildSensorRender,
   projectSensor,
   render,
   renderObject,
   scratchFile,
+  sensorWithoutTrustFilters,
   type RenderedObject,
 } from '../fixtures/github/sensor-render.js';
 import { createNamespace, kubectl, kubectlOk } from '../support/plane.js';
@@ -52,6 +54,9 @@ describe('deliveries that advance a play workflow become ResumeRequests', () => 
         state: 'open',
         occurredAt: payload.pull_request.created_at,
         sender: payload.sender.login,
+        authorAssociation: 'OWNER',
+        headRepository: payload.pull_request.head.repo!.full_name,
+        headRepositoryFork: false,
       },
       prNumber: payload.pull_request.number,
       repository: payload.repository.full_name,
@@ -87,25 +92,33 @@ describe('deliveries that advance a play workflow become ResumeRequests', () => 
         reviewState: 'approved',
         occurredAt: payload.review.submitted_at,
         headRef: payload.pull_request.head.ref,
+        reviewAuthorAssociation: payload.review.author_association,
+        authorAssociation: payload.pull_request.author_association,
       }),
     );
     expect(object.spec.github).not.toHaveProperty('label');
     expect(object.spec.prNumber).toBe(payload.pull_request.number);
   });
 
-  test('a pull request from a fork names the base repository and the fork branch', async () => {
-    const payload = github.openedFromFork('octocat');
-    const object = await produce('pull_request', payload, '5f2b8a1e-0000-4000-8000-00000000f0c4');
-    expect(payload.pull_request.head.repo?.full_name).toBe('octocat/Hello-World');
-    expect(object.spec.repository).toBe(payload.pull_request.base.repo.full_name);
-    expect(object.spec.github?.headRef).toBe(payload.pull_request.head.ref);
+  test('a member’s approval carries the reviewer’s association; the reviewer is the sender', async () => {
+    const payload = github.approvalBy('mona', 'MEMBER');
+    const object = await produce('pull_request_review', payload, 'c3a9d2e4-3b7f-11ee-9d1c-0242ac120002');
+    expect(object.spec.github).toEqual(
+      expect.objectContaining({ reviewAuthorAssociation: 'MEMBER', sender: 'mona', reviewState: 'approved' }),
+    );
   });
 
+  test('an event of another repository names that repository', async () => {
+    const payload = github.inRepository(github.opened(), 'other-org/Hello-World');
+    const object = await produce('pull_request', payload, 'd4b0e3f5-3b7f-11ee-9d1c-0242ac120002');
+    expect(object.spec.repository).toBe('other-org/Hello-World');
+    expect(object.spec.github?.headRepository).toBe('other-org/Hello-World');
+  });
   test('the name is the delivery id: a redelivery renders the same name, another delivery another one', async () => {
     const payload = github.opened();
     const first = await renderObject('pull_request', payload);
     const again = await renderObject('pull_request', payload);
-    const other = await renderObject('pull_request', github.openedFromFork('octocat'));
+    const other = await renderObject('pull_request', withHeadRef(github.opened(), 'task-9-other'));
     expect(again.metadata.name).toBe(first.metadata.name);
     expect(other.metadata.name).not.toBe(first.metadata.name);
     for (const name of [first.metadata.name, other.metadata.name]) {
@@ -190,7 +203,7 @@ describe('other deliveries are filtered out, each dependency by the filter that 
       'the ping GitHub sends when a webhook is created',
       'ping',
       github.ping,
-      'pr-created',
+      'pr-approved',
       'body.X-GitHub-Event',
       '"ping"',
     ],
@@ -224,6 +237,79 @@ describe('other deliveries are filtered out, each dependency by the filter that 
     expect(rendered.object?.spec.github?.label).toBe('not-ready-for-qa');
   });
 });
+
+describe('the trust filters are a first line in the Sensor', () => {
+  test('an outsider’s approval is filtered out on the reviewer’s association', async () => {
+    const rendered = await render('pull_request_review', github.approvalBy('mallory', 'NONE'));
+    expect(rendered.code).toBe(3);
+    const line = rendered.filtered.find((l) => l.startsWith('pr-approved:'));
+    expect(line).toContain(' data body.review.author_association string ');
+    expect(line).toContain('got "NONE"');
+  });
+
+  test.each([
+    ['pr-created', () => github.openedFromFork('octocat')],
+    ['pr-labeled-ready', () => forkOf(github.labeledWith('ready-for-qa'))],
+  ])('a pull request from a fork is filtered out of %s', async (dependency, payload) => {
+    const rendered = await render('pull_request', payload());
+    expect(rendered.code).toBe(3);
+    expect(rendered.filtered.find((l) => l.startsWith(`${dependency}:`))).toContain('expr "head == base"');
+  });
+
+  test('a pull request whose fork was deleted is filtered out: the head repository path is missing', async () => {
+    const rendered = await render('pull_request', github.fromDeletedFork(github.opened()));
+    expect(rendered.code).toBe(3);
+    expect(rendered.filtered.find((l) => l.startsWith('pr-created:'))).toContain(
+      "path 'body.pull_request.head.repo.full_name' does not exist",
+    );
+  });
+
+  test('without them, the facts reach the operator: a fork’s head repository and flag', async () => {
+    const object = await renderObject('pull_request', github.openedFromFork('octocat'), {
+      deliveryId: '5f2b8a1e-0000-4000-8000-00000000f0c4',
+      sensor: sensorWithoutTrustFilters(),
+    });
+    produced.push(object);
+    expect(object.spec.repository).toBe('Codertocat/Hello-World');
+    expect(object.spec.github).toEqual(
+      expect.objectContaining({ headRepository: 'octocat/Hello-World', headRepositoryFork: true }),
+    );
+  });
+
+  test('without them, a deleted fork renders as null head repository facts', async () => {
+    const object = await renderObject('pull_request', github.fromDeletedFork(github.opened()), {
+      deliveryId: '6a3c9b2f-0000-4000-8000-00000000f0c5',
+      sensor: sensorWithoutTrustFilters(),
+    });
+    produced.push(object);
+    expect(object.spec.github).toEqual(
+      expect.objectContaining({ headRepository: null, headRepositoryFork: null }),
+    );
+  });
+
+  test('without them, an outsider’s approval carries the association the operator refuses', async () => {
+    const object = await renderObject('pull_request_review', github.approvalBy('mallory', 'NONE'), {
+      deliveryId: '7b4dac30-0000-4000-8000-00000000f0c6',
+      sensor: sensorWithoutTrustFilters(),
+    });
+    produced.push(object);
+    expect(object.spec.github).toEqual(
+      expect.objectContaining({ reviewAuthorAssociation: 'NONE', sender: 'mallory' }),
+    );
+  });
+});
+
+/** The event as if its pull request came from a fork. */
+function forkOf<T extends { pull_request: { head: { repo: { full_name: string; fork: boolean } | null } } }>(
+  payload: T,
+): T {
+  payload.pull_request.head.repo = {
+    ...payload.pull_request.head.repo!,
+    full_name: 'octocat/Hello-World',
+    fork: true,
+  };
+  return payload;
+}
 
 describe('trigger conditions decide as the event bus does', () => {
   // Two dependencies on one event; `both` needs the two, `either` fires once per passing one.

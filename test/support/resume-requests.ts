@@ -58,7 +58,10 @@ export function waitForPhase(
   );
 }
 
-/** Real GitHub facts for a delivery, in the shape Argo Events' sensor fills spec.github with. */
+/**
+ * Real GitHub facts for a delivery, in the shape Argo Events' sensor fills spec.github with: by
+ * default a pull request from a branch of acme-org/widgets, acted on by one of its members.
+ */
 export function githubFacts(
   event: 'pull_request' | 'pull_request_review',
   action: string,
@@ -69,6 +72,11 @@ export function githubFacts(
     event,
     action,
     occurredAt: new Date().toISOString(),
+    authorAssociation: 'MEMBER',
+    ...(event === 'pull_request_review' ? { reviewAuthorAssociation: 'MEMBER' as const } : {}),
+    headRepository: 'acme-org/widgets',
+    headRepositoryFork: false,
+    sender: 'mona',
     ...extra,
   };
 }

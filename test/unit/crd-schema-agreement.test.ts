@@ -32,6 +32,8 @@ type Schema = {
   maxProperties?: number;
   minimum?: number;
   maximum?: number;
+  nullable?: boolean;
+  anyOf?: Schema[];
   'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-validations'?: { rule: string; message: string }[];
 };
@@ -66,9 +68,21 @@ const COMPARED = [
   'minimum',
 ] as const;
 
+/** zod writes a nullable field as `anyOf: [schema, {type: null}]`; the CRD as `nullable: true`. */
+function withoutNull(zodSchema: Schema): { schema: Schema; nullable: boolean } {
+  const branches = zodSchema.anyOf ?? [];
+  const others = branches.filter((branch) => branch.type !== 'null');
+  if (branches.length === 2 && others.length === 1) return { schema: others[0]!, nullable: true };
+  return { schema: zodSchema, nullable: false };
+}
+
 /** Every disagreement between the two schemas, as `path: what`. */
-function differences(crdSchema: Schema, zodSchema: Schema, path: string): string[] {
+function differences(crdSchema: Schema, zodInput: Schema, path: string): string[] {
   const found: string[] = [];
+  const { schema: zodSchema, nullable } = withoutNull(zodInput);
+  if ((crdSchema.nullable ?? false) !== nullable) {
+    found.push(`${path}: nullable ${crdSchema.nullable ?? false} ≠ ${nullable}`);
+  }
   for (const key of COMPARED) {
     // zod adds its own pattern to date-times; the API server checks the format instead.
     if (key === 'pattern' && zodSchema.format === 'date-time') continue;
@@ -147,6 +161,16 @@ describe('the ResumeRequest CRD', () => {
     });
   });
 
+  it('answers an auditor in one wide line: reason, repository, pull request and who acted', () => {
+    const wide = version.additionalPrinterColumns.filter((c) => (c as { priority?: number }).priority === 1);
+    expect(Object.fromEntries(wide.map((c) => [c.name, c.jsonPath]))).toEqual({
+      Reason: '.status.reason',
+      Repository: '.spec.repository',
+      PR: '.spec.prNumber',
+      Actor: '.spec.github.sender',
+    });
+  });
+
   it('describes every field', () => {
     expect(undescribed(root, '')).toEqual([]);
   });
@@ -173,9 +197,11 @@ describe('the ResumeRequest CRD', () => {
     changed.properties!.taskId!.maxLength = 64;
     delete changed.properties!.prNumber;
     changed.properties!.github!.properties!.event!.enum = ['pull_request'];
+    delete changed.properties!.github!.properties!.headRepository!.nullable;
     expect(differences(changed, toJson(resumeRequestSpecSchema), 'spec')).toEqual([
       'spec: properties [eventPayload,eventType,github,labelSelector,nodeFieldSelector,repository,resumeParameters,taskId,validationRules,workflowName] ≠ [eventPayload,eventType,github,labelSelector,nodeFieldSelector,prNumber,repository,resumeParameters,taskId,validationRules,workflowName]',
       'spec.github.event: enum differs',
+      'spec.github.headRepository: nullable false ≠ true',
       'spec.taskId: maxLength 64 ≠ 63',
     ]);
   });

@@ -53,6 +53,8 @@ describe('resuming', () => {
     expect(decideFor(prOpened(), [workflow])).toEqual({
       action: 'resume',
       workflowName: 'play-42-abcde',
+      workflowUid: 'uid-play-42-abcde',
+      resourceVersion: '1234',
       nodeId: nodeAt(workflow, 0).id,
       nodeName: 'wait-pr-created',
       stage: 'waiting-pr-created',
@@ -161,7 +163,7 @@ describe('choosing among workflows', () => {
   it('names the older duplicates to stop when the policy says so', () => {
     const config = { ...defaultDomainConfig, stopOlderDuplicates: true };
     expect(decideFor(prOpened(), [older(), newer()], { config })).toMatchObject({
-      stopWorkflows: ['play-42-old'],
+      stopWorkflows: [{ name: 'play-42-old', uid: 'uid-play-42-old' }],
     });
   });
 
@@ -175,7 +177,7 @@ describe('choosing among workflows', () => {
     });
   });
 
-  it('prefers a waiting workflow over a completed or earlier one', () => {
+  it('weighs the event against the newest run only: it waits for that run to reach the stage', () => {
     const done = playWorkflow({ name: 'play-42-done', phase: 'Succeeded', created: '2019-05-01T09:40:00Z' });
     const early = playWorkflow({
       name: 'play-42-early',
@@ -184,16 +186,64 @@ describe('choosing among workflows', () => {
       created: '2019-05-01T09:50:00Z',
     });
     expect(decideFor(readyForQa(), [done, early, playWorkflow({ at: 1 })])).toMatchObject({
-      action: 'resume',
-      workflowName: 'play-42-abcde',
-      candidates: ['play-42-abcde'],
+      action: 'wait',
+      reason: Reason.StageNotReached,
+      workflowName: 'play-42-early',
+    });
+  });
+
+  describe('one run per task: the newest workflow', () => {
+    const oldRun = () =>
+      playWorkflow({ name: 'play-42-old', at: 1, created: '2019-05-01T08:00:00Z', labels: { team: 'a' } });
+    const newRun = (at: number, phase?: string) =>
+      playWorkflow({ name: 'play-42-new', at, created: '2019-05-01T09:30:00Z', ...(phase ? { phase } : {}) });
+
+    it('having moved past the stage, an older run waiting at it is not resumed: Ignored naming the newest', () => {
+      expect(decideFor(readyForQa(), [oldRun(), newRun(2)])).toEqual({
+        action: 'complete',
+        phase: 'Ignored',
+        reason: Reason.NotNewestRun,
+        message:
+          'the run of task 42 is its newest workflow play-42-new (past waiting-ready-for-qa: its node ' +
+          'wait-ready-for-qa has already succeeded); play-42-old is an older run, which an event never ' +
+          'resumes unless spec.workflowName names it',
+        workflowName: 'play-42-new',
+        candidates: ['play-42-new', 'play-42-old'],
+      });
+    });
+
+    it('having completed, an older run waiting at the stage is not resumed either', () => {
+      expect(decideFor(readyForQa(), [oldRun(), newRun(3, 'Succeeded')])).toMatchObject({
+        phase: 'Ignored',
+        reason: Reason.NotNewestRun,
+        workflowName: 'play-42-new',
+      });
+    });
+
+    it('unless spec.workflowName names the older run', () => {
+      const request = manual({ taskId: '42', eventType: 'pr-labeled-ready', workflowName: 'play-42-old' });
+      expect(decideFor(request, [oldRun(), newRun(2)])).toMatchObject({
+        action: 'resume',
+        workflowName: 'play-42-old',
+      });
+    });
+
+    it('having moved past the stage with no older run waiting, the event was simply late', () => {
+      expect(decideFor(readyForQa(), [newRun(2)])).toMatchObject({ reason: Reason.AlreadyResumed });
+    });
+
+    it('is the newest the extra selector leaves', () => {
+      const request = manual({ taskId: '42', eventType: 'pr-labeled-ready', labelSelector: 'team=a' });
+      expect(decideFor(request, [oldRun(), newRun(2)])).toMatchObject({
+        action: 'resume',
+        workflowName: 'play-42-old',
+      });
     });
   });
 
   it.each<[string, Partial<Parameters<typeof playWorkflow>[0]>]>([
     ['another namespace', { namespace: 'other' }],
     ['another task', { taskId: '43' }],
-    ['another repository', { labels: { repository: 'someone-else.hello-world' } }],
     ['another workflow type', { labels: { 'workflow-type': 'nightly' } }],
   ])('never considers a workflow of %s', (_name, options) => {
     expect(decideFor(prOpened(), [playWorkflow(options)])).toMatchObject({

@@ -184,7 +184,15 @@ describe('hostile requests through validation, correlation and decision', () => 
     const request = asRequest({
       taskId: '42',
       eventType: 'pr-created',
-      github: { event: 'pull_request', action: 'opened', title: `${'a'.repeat(syntax.TITLE_MAX - 1)}!` },
+      repository: 'acme/widgets',
+      github: {
+        event: 'pull_request',
+        action: 'opened',
+        title: `${'a'.repeat(syntax.TITLE_MAX - 1)}!`,
+        authorAssociation: 'MEMBER',
+        headRepository: 'acme/widgets',
+        headRepositoryFork: false,
+      },
       validationRules: regexBombs.map((value) => ({ field: 'github.title', operator: 'Matches', value })),
     });
     const resolved = resolveRequest(request, defaultDomainConfig);

@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import { compressNodes, readNodes } from '../../src/domain/compressed-nodes.js';
 import { resolveRequest, workflowFieldSelector, workflowLabelSelector } from '../../src/domain/correlate.js';
-import { candidateWorkflows } from '../../src/domain/candidates.js';
+import { candidateWorkflows, newestFirst } from '../../src/domain/candidates.js';
+import { repositoryRefusal } from '../../src/domain/trust-policy.js';
 import { decide } from '../../src/domain/decide.js';
 import { parseLabelSelector } from '../../src/domain/label-selector.js';
 import { isOutcome } from '../../src/domain/outcome.js';
@@ -152,10 +153,6 @@ describe('resolving any request', () => {
             expect(workflow.metadata.namespace).toBe(input.namespace);
             if (result.taskId !== undefined)
               expect(workflow.metadata.labels?.['task-id']).toBe(result.taskId);
-            if (result.repository !== undefined && workflow.metadata.labels?.repository !== undefined)
-              expect(workflow.metadata.labels.repository).toBe(
-                result.repository.replace('/', '.').toLowerCase(),
-              );
             if (result.workflowName !== undefined) expect(workflow.metadata.name).toBe(result.workflowName);
           }
         }),
@@ -195,11 +192,20 @@ describe('deciding', () => {
         expect(workflows).toEqual(before);
         if (decision.action === 'resume') {
           const stageNode = config.stages.find((s) => s.eventType === spec.eventType)!.suspendNode;
-          const target = candidateWorkflows(request, resolved, workflows, config)
-            .filter((w) => w.metadata.name === decision.workflowName)
+          const chosen = candidateWorkflows(request, resolved, workflows, config).filter(
+            (w) => w.metadata.name === decision.workflowName,
+          );
+          const target = chosen
             .map((w) => w.status?.nodes?.[decision.nodeId])
             .find((node) => node !== undefined);
           expect(target).toMatchObject({ type: 'Suspend', phase: 'Running', displayName: stageNode });
+          // Never a workflow that the repository binding refuses.
+          expect(chosen.filter((w) => repositoryRefusal(w, resolved, config) !== undefined)).toEqual([]);
+          // Never an older run: the workflow resumed is the newest of the task's bound workflows.
+          const newest = candidateWorkflows(request, resolved, workflows, config)
+            .filter((w) => repositoryRefusal(w, resolved, config) === undefined)
+            .sort(newestFirst)[0];
+          expect(decision.workflowName).toBe(newest?.metadata.name);
         }
         expect(decide({ request, resolved, workflows: [...workflows].reverse(), now, config })).toEqual(
           decision,

@@ -11,6 +11,8 @@ import { silentLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { BreakerRegistry } from '../../src/resilience/breakers.js';
 import { playWorkflow } from '../fixtures/play-workflows.js';
+import * as github from '../fixtures/github/payloads.js';
+import { requestFromWebhook, withHeadRef } from '../fixtures/github-requests.js';
 
 const now = new Date('2026-01-01T10:00:10Z');
 const created = '2026-01-01T10:00:00Z';
@@ -41,6 +43,7 @@ function harness(options: {
   maxAttempts?: number;
   stopOlderDuplicates?: boolean;
   hydrate?: (namespace: string, name: string) => Promise<Workflow>;
+  others?: ResumeRequest[];
 }) {
   const writes: ResumeRequestStatus[] = [];
   const stopped: string[] = [];
@@ -77,6 +80,7 @@ function harness(options: {
       get: async () => options.request,
       delete: async (r) => void deleted.push(r.metadata.name!),
       settled: (r) => void settled.push(r.metadata.name!),
+      unsettledOfTask: () => options.others ?? [],
     },
     workflows: { candidates: () => options.workflows ?? [], readWhole: async () => options.workflows ?? [] },
     statusWriter: { write: async (_r, status) => (writes.push(status), request(status)) },
@@ -98,11 +102,56 @@ function harness(options: {
 const waiting = () => playWorkflow({ namespace: 'ns', taskId: '42', at: 0, created });
 const httpError = (code: number) => Object.assign(new Error(`HTTP ${code}`), { code });
 
+const approvalBy = (login: string, name: string) =>
+  requestFromWebhook(
+    { event: 'pull_request_review', payload: withHeadRef(github.approvalBy(login, 'MEMBER'), 'task-42') },
+    { name, namespace: 'ns', deliveryId: `${name}-0000-4000-8000-000000000000` },
+  );
+
 describe('Reconciler', () => {
+  it('counts the task’s other unsettled approvals at an approval gate', async () => {
+    const gated = playWorkflow({
+      namespace: 'ns',
+      at: 2,
+      created: '2019-05-01T00:00:00Z',
+      labels: { repository: 'codertocat.hello-world' },
+      annotations: { 'resume.workflows.dev/required-approvals': '2' },
+    });
+    const alone = harness({ request: approvalBy('bob', 'b'), workflows: [gated] });
+    await alone.reconciler.reconcile('ns/b');
+    expect(alone.targets).toEqual([]);
+    expect(alone.writes[0]).toMatchObject({ phase: 'Waiting', reason: 'ApprovalsPending' });
+
+    const alice = { ...approvalBy('alice', 'a'), status: { phase: 'Waiting' as const, taskId: '42' } };
+    const counted = harness({
+      request: approvalBy('bob', 'b'),
+      workflows: [gated],
+      others: [alice],
+      backend: [{ outcome: 'resumed', apiRequests: 2 }],
+    });
+    await counted.reconciler.reconcile('ns/b');
+    expect(counted.targets).toHaveLength(1);
+    expect(counted.writes[0]).toMatchObject({
+      phase: 'Succeeded',
+      message: expect.stringContaining('approved by alice, bob (2 of 2)'),
+    });
+  });
+
   it('does nothing for a request that no longer exists', async () => {
     const h = harness({ request: undefined });
     expect(await h.reconciler.reconcile('ns/rr')).toEqual({});
     expect(h.writes).toEqual([]);
+  });
+
+  it('decides again after a short delay when the backend read a newer workflow than the cache', async () => {
+    const h = harness({
+      request: request(),
+      workflows: [waiting()],
+      backend: [{ outcome: 'stale', apiRequests: 1, recheckAfterMs: 250 }],
+    });
+    expect(await h.reconciler.reconcile('ns/rr')).toEqual({ requeueAfterMs: 250 });
+    expect(h.writes).toEqual([]);
+    expect(h.settled).toEqual([]);
   });
 
   it('resumes the waiting node once and records success, the resumed node and the attempt', async () => {
@@ -117,6 +166,8 @@ describe('Reconciler', () => {
     expect(h.targets[0]).toMatchObject({
       namespace: 'ns',
       workflowName: workflow.metadata.name,
+      workflowUid: workflow.metadata.uid,
+      resourceVersion: workflow.metadata.resourceVersion,
       markerKey: 'resume.workflows.dev/waiting-pr-created',
       markerValue: 'ns/rr',
     });

@@ -1,0 +1,113 @@
+// Every backend write names the workflow the decision saw: a workflow deleted and created again
+// under the same name, on the real API server and Argo controller, is neither resumed nor
+// stopped by a write decided for the old one, and is decided again.
+import * as k8s from '@kubernetes/client-node';
+import { KubernetesBackend } from '../../src/backends/kubernetes-backend.js';
+import { CACHE_CATCH_UP_MS, type ResumeTarget } from '../../src/backends/backend.js';
+import type { Workflow } from '../../src/api/workflow.js';
+import { createNamespace, waitFor } from '../support/plane.js';
+import {
+  createWorkflow,
+  customObjects,
+  getWorkflow,
+  nodeByDisplayName,
+  playWorkflow,
+  waitForSuspendAt,
+} from '../support/workflows.js';
+
+const workflowsApi = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' } as const;
+
+function targetFor(workflow: Workflow): ResumeTarget {
+  const node = nodeByDisplayName(workflow, 'wait-pr-created')!;
+  return {
+    namespace: workflow.metadata.namespace!,
+    workflowName: workflow.metadata.name,
+    workflowUid: workflow.metadata.uid!,
+    resourceVersion: workflow.metadata.resourceVersion!,
+    nodeId: node.id,
+    stage: 'waiting-pr-created',
+    parameters: {},
+    markerKey: 'resume.workflows.dev/waiting-pr-created',
+    markerValue: `${workflow.metadata.namespace}/identity`,
+    message: 'Resumed by ResumeRequest identity (pr-created)',
+    now: new Date(),
+  };
+}
+
+async function recreate(namespace: string, name: string): Promise<Workflow> {
+  await customObjects().deleteNamespacedCustomObject({ ...workflowsApi, namespace, name });
+  await waitFor(`workflow ${name} to be gone`, async () =>
+    (await getWorkflow(namespace, name).catch((error: { code?: number }) => error.code)) === 404
+      ? true
+      : undefined,
+  );
+  await createWorkflow(namespace, playWorkflow(name, { 'task-id': '701' }));
+  return waitForSuspendAt(namespace, name, 'wait-pr-created');
+}
+
+describe('the Kubernetes backend', () => {
+  const backend = new KubernetesBackend(customObjects());
+
+  it('does not resume a workflow created again under the name the decision saw', async () => {
+    const namespace = await createNamespace('identity');
+    await createWorkflow(namespace, playWorkflow('ident', { 'task-id': '701' }));
+    const old = await waitForSuspendAt(namespace, 'ident', 'wait-pr-created');
+    const replaced = await recreate(namespace, 'ident');
+    expect(replaced.metadata.uid).not.toBe(old.metadata.uid);
+    // Argo names nodes from the workflow's name, so the old decision's node id exists again.
+    expect(nodeByDisplayName(replaced, 'wait-pr-created')?.id).toBe(
+      nodeByDisplayName(old, 'wait-pr-created')?.id,
+    );
+
+    expect(await backend.resume(targetFor(old))).toEqual({
+      outcome: 'stale',
+      apiRequests: 1,
+      recheckAfterMs: CACHE_CATCH_UP_MS,
+    });
+    const untouched = await getWorkflow(namespace, 'ident');
+    expect(nodeByDisplayName(untouched, 'wait-pr-created')?.phase).toBe('Running');
+    expect(untouched.metadata.annotations?.['resume.workflows.dev/waiting-pr-created']).toBeUndefined();
+
+    // Decided again on the workflow as it is, the resume goes through.
+    expect(await backend.resume(targetFor(untouched))).toEqual({ outcome: 'resumed', apiRequests: 2 });
+    await waitForSuspendAt(namespace, 'ident', 'wait-ready-for-qa');
+  });
+
+  it('does not resume a workflow that changed since the decision', async () => {
+    const namespace = await createNamespace('identity');
+    await createWorkflow(namespace, playWorkflow('ident-rv', { 'task-id': '702' }));
+    const seen = await waitForSuspendAt(namespace, 'ident-rv', 'wait-pr-created');
+    await customObjects().patchNamespacedCustomObject(
+      {
+        ...workflowsApi,
+        namespace,
+        name: 'ident-rv',
+        body: { metadata: { labels: { 'current-stage': 'other' } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    expect(await backend.resume(targetFor(seen))).toEqual({
+      outcome: 'stale',
+      apiRequests: 1,
+      recheckAfterMs: CACHE_CATCH_UP_MS,
+    });
+    expect(nodeByDisplayName(await getWorkflow(namespace, 'ident-rv'), 'wait-pr-created')?.phase).toBe(
+      'Running',
+    );
+  });
+
+  it('does not stop a workflow created again under the name of an older duplicate', async () => {
+    const namespace = await createNamespace('identity');
+    await createWorkflow(namespace, playWorkflow('ident-stop', { 'task-id': '703' }));
+    const old = await waitForSuspendAt(namespace, 'ident-stop', 'wait-pr-created');
+    const replaced = await recreate(namespace, 'ident-stop');
+
+    await expect(backend.stop(namespace, 'ident-stop', old.metadata.uid)).rejects.toMatchObject({
+      code: expect.any(Number),
+    });
+    expect((await getWorkflow(namespace, 'ident-stop')).spec?.shutdown).toBeUndefined();
+
+    await backend.stop(namespace, 'ident-stop', replaced.metadata.uid);
+    expect((await getWorkflow(namespace, 'ident-stop')).spec?.shutdown).toBe('Stop');
+  });
+});
