@@ -8,7 +8,6 @@ export interface ResumeTarget {
   namespace: string;
   workflowName: string;
   nodeId: string;
-  stage: string;
   parameters: Record<string, string>;
   /** Annotation written with the resume, naming the request that did it. */
   markerKey: string;

@@ -1,21 +1,22 @@
-// Wires the controller together: two caches (ResumeRequests, play Workflows) feed a keyed work
-// queue; workers run the reconciler; results and errors decide when a key comes back. Only the
-// leader runs the caches and the queue. Data flows one way:
+// Wires the controller together and dispatches its work: two caches (ResumeRequests, play
+// Workflows) feed a keyed work queue through the wake-up indexes; workers run the reconciler,
+// and what it returns decides when a key comes back. Only the leader runs the caches and the
+// queue, and no reconcile starts before every cache has synced. Data flows one way:
 // cache change → queue → reconcile → core decision → backend write → status.
 import * as k8s from '@kubernetes/client-node';
-import { GROUP, PLURAL, VERSION, isTerminalPhase, type ResumeRequest } from '../api/resume-request.js';
+import { GROUP, KIND, PLURAL, VERSION, isTerminalPhase, type ResumeRequest } from '../api/resume-request.js';
 import { WORKFLOW_GROUP, WORKFLOW_PLURAL, WORKFLOW_VERSION, type Workflow } from '../api/workflow.js';
-import type { DomainConfig } from '../domain/config.js';
 import { workflowFieldSelector, workflowLabelSelector, type ResolvedRequest } from '../domain/correlate.js';
 import { classifyError, describeError } from '../domain/errors.js';
-import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
-import { ErrorBackoff } from '../runtime/error-backoff.js';
-import { Reflector, type ChangeType } from '../runtime/reflector.js';
-import { Reconciler, type ReconcilerContext } from './reconciler.js';
-import { NamespacedIndex } from '../runtime/namespaced-index.js';
+import { KeyedBackoff } from '../runtime/backoff.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
+import { customObjectsListWatch, type RawObject } from '../runtime/list-watch.js';
+import { Reflector, UnreadableObject, objectKey, type ChangeType } from '../runtime/reflector.js';
 import { WorkQueue } from '../runtime/work-queue.js';
-import { projectWorkflow } from './workflow-projection.js';
+import { Reconciler, expiresInMs, type ReconcilerContext } from './reconciler.js';
+import type { ReconcileResult } from './result.js';
+import { WakeUps } from './wake-ups.js';
+import { projectWorkflow, type ProjectionLimits } from './workflow-projection.js';
 
 export interface ManagerSettings {
   namespaces: string[];
@@ -24,58 +25,74 @@ export interface ManagerSettings {
   watchTimeoutSeconds: number;
   errorBackoffBaseMs: number;
   errorBackoffMaxMs: number;
+  maxWorkflowNodes: number;
+  maxNodeStatusBytes: number;
 }
 
 export type ManagerContext = Omit<ReconcilerContext, 'requests' | 'workflows'>;
 
-const keyOf = (object: { metadata?: { namespace?: string; name?: string } }) =>
-  `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+/** How often start() looks whether the caches have synced before it lets workers run. */
+const SYNC_POLL_MS = 50;
+/** Per-key backoff between turns whose target moved under the write (see MAX_STALLED_TURNS). */
+const DECIDE_AGAIN_BACKOFF = { initialMs: 200, maxMs: 30_000 };
 
 export class Manager {
   private readonly requestCaches: Reflector<ResumeRequest>[];
   /** Keyed by namespace, or '' for the cache of all namespaces. */
   private readonly workflowCaches = new Map<string, Reflector<Workflow>>();
-  private readonly waitingByTask = new NamespacedIndex();
-  /** Requests that name their workflow and no task: woken by that workflow's changes. */
-  private readonly waitingByWorkflow = new NamespacedIndex();
-  private readonly workflowsByTask = new NamespacedIndex();
+  private readonly wakeUps: WakeUps;
   private readonly queue: WorkQueue;
-  private readonly backoff: ErrorBackoff;
+  private readonly errorBackoff: KeyedBackoff;
+  private readonly decideAgainBackoff = new KeyedBackoff(DECIDE_AGAIN_BACKOFF);
   private readonly reconciler: Reconciler;
   private readonly api: k8s.CustomObjectsApi;
-  private readonly logger: Logger;
-  private readonly metrics: Metrics;
-  private readonly domain: DomainConfig;
+  private readonly clock: Clock;
+  private readonly limits: ProjectionLimits;
+  private started = false;
 
-  constructor(kubeConfig: k8s.KubeConfig, settings: ManagerSettings, context: ManagerContext) {
-    this.logger = context.logger;
-    this.metrics = context.metrics;
-    this.domain = context.domain;
+  constructor(
+    kubeConfig: k8s.KubeConfig,
+    private readonly settings: ManagerSettings,
+    private readonly context: ManagerContext,
+    clock: Clock = systemClock,
+  ) {
+    this.clock = clock;
     this.api = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+    this.wakeUps = new WakeUps(context.domain);
     this.queue = new WorkQueue({
       concurrency: settings.concurrency,
-      onDepthChange: (depth) => this.metrics.queueDepth.set(depth),
+      onDepthChange: (depth) => context.metrics.queueDepth.set(depth),
     });
-    this.backoff = new ErrorBackoff(settings.errorBackoffBaseMs, settings.errorBackoffMaxMs);
+    this.errorBackoff = new KeyedBackoff({
+      initialMs: settings.errorBackoffBaseMs,
+      maxMs: settings.errorBackoffMaxMs,
+    });
     const scopes = settings.namespaces.length > 0 ? settings.namespaces : [undefined];
     const common = {
-      kubeConfig,
-      logger: this.logger,
-      relistIntervalMs: settings.resyncIntervalMs,
+      logger: context.logger,
+      resyncIntervalMs: settings.resyncIntervalMs,
       watchTimeoutSeconds: settings.watchTimeoutSeconds,
-      backoffInitialMs: 500,
-      backoffMaxMs: 30_000,
+      clock,
     };
+    const limits: ProjectionLimits = {
+      maxNodes: settings.maxWorkflowNodes,
+      maxInflatedBytes: settings.maxNodeStatusBytes,
+    };
+    this.limits = limits;
     this.requestCaches = scopes.map(
       (namespace) =>
         new Reflector<ResumeRequest>({
           ...common,
-          group: GROUP,
-          version: VERSION,
-          plural: PLURAL,
-          ...(namespace ? { namespace } : {}),
+          source: customObjectsListWatch(kubeConfig, {
+            group: GROUP,
+            version: VERSION,
+            plural: PLURAL,
+            ...(namespace ? { namespace } : {}),
+          }),
+          // What the request cache keeps of each request.
           project: (raw) => raw as ResumeRequest,
           onChange: (type, request) => this.onRequestChange(type, request),
+          onSkipped: (raw, error) => this.reportSkipped(KIND, `${GROUP}/${VERSION}`, raw, error),
         }),
     );
     for (const namespace of scopes) {
@@ -83,13 +100,17 @@ export class Manager {
         namespace ?? '',
         new Reflector<Workflow>({
           ...common,
-          group: WORKFLOW_GROUP,
-          version: WORKFLOW_VERSION,
-          plural: WORKFLOW_PLURAL,
-          ...(namespace ? { namespace } : {}),
-          labelSelector: `${this.domain.labels.workflowType}=${this.domain.workflowType}`,
-          project: (raw) => projectWorkflow(raw as Workflow, this.domain),
+          source: customObjectsListWatch(kubeConfig, {
+            group: WORKFLOW_GROUP,
+            version: WORKFLOW_VERSION,
+            plural: WORKFLOW_PLURAL,
+            ...(namespace ? { namespace } : {}),
+            labelSelector: `${context.domain.labels.workflowType}=${context.domain.workflowType}`,
+          }),
+          project: (raw) => projectWorkflow(raw as Workflow, context.domain, limits),
           onChange: (type, workflow, previous) => this.onWorkflowChange(type, workflow, previous),
+          onSkipped: (raw, error) =>
+            this.reportSkipped('Workflow', `${WORKFLOW_GROUP}/${WORKFLOW_VERSION}`, raw, error),
         }),
       );
     }
@@ -98,7 +119,6 @@ export class Manager {
       requests: {
         get: (namespace, name) => this.getRequest(namespace, name),
         delete: (request) => this.deleteRequest(request),
-        settled: (request) => this.settled(keyOf(request)),
       },
       workflows: {
         candidates: (namespace, resolved) => this.candidates(namespace, resolved),
@@ -107,98 +127,144 @@ export class Manager {
     });
   }
 
-  /** True once every cache has listed at least once. */
-  get ready(): boolean {
-    return [...this.requestCaches, ...this.workflowCaches.values()].every((cache) => cache.hasSynced);
+  private get caches(): Array<Reflector<ResumeRequest> | Reflector<Workflow>> {
+    return [...this.workflowCaches.values(), ...this.requestCaches];
   }
 
+  /** True once every cache has listed at least once. */
+  get ready(): boolean {
+    return this.caches.every((cache) => cache.hasSynced);
+  }
+
+  /** Starts the caches, and the workers once every cache has synced: no decision on a partial view. */
   start(): void {
-    this.logger.info('starting controller');
-    for (const cache of [...this.workflowCaches.values(), ...this.requestCaches]) cache.start();
-    this.queue.start((key) => this.process(key));
+    this.context.logger.info('starting controller');
+    this.started = true;
+    for (const cache of this.caches) cache.start();
+    const startWorkers = () => {
+      if (!this.started) return;
+      if (!this.ready) return void this.clock.after(SYNC_POLL_MS, startWorkers);
+      this.context.logger.info('caches synced, starting workers');
+      this.queue.start((key) => this.process(key));
+    };
+    startWorkers();
   }
 
   /** Stops intake and waits up to `drainTimeoutMs` for reconciles in flight. */
   async stop(drainTimeoutMs: number): Promise<boolean> {
-    for (const cache of [...this.workflowCaches.values(), ...this.requestCaches]) cache.stop();
+    this.started = false;
+    for (const cache of this.caches) cache.stop();
     const drained = await this.queue.shutdown(drainTimeoutMs);
-    this.logger.info('controller stopped', { drained });
+    this.context.logger.info('controller stopped', { drained });
     return drained;
   }
 
   private async process(key: string): Promise<void> {
+    let result: ReconcileResult;
     try {
-      const result = await this.reconciler.reconcile(key);
-      this.backoff.forget(key);
-      if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
-    } catch (error) {
-      const kind = classifyError(error);
-      this.metrics.reconcileErrorsTotal.inc({ kind });
-      if (kind === 'conflict') {
-        // Our read was stale (normally our own earlier write): look again on fresh state.
-        this.logger.debug('conflict, requeueing', { request: key });
-        this.queue.addAfter(key, 0);
-        return;
-      }
-      // Outcomes retrying cannot change are written to status by the reconciler; what is thrown
-      // is an API or programming error, retried with backoff (and visible in logs and metrics)
-      // rather than dropped until the next resync.
-      const delay = this.backoff.next(key);
-      this.logger.log(kind === 'terminal' ? 'error' : 'warn', 'reconcile failed, requeueing', {
-        request: key,
-        kind,
-        retryInMs: delay,
-        error: describeError(error),
+      result = await this.reconciler.reconcile({
+        key,
+        stalledTurns: this.decideAgainBackoff.failuresOf(key),
       });
-      this.queue.addAfter(key, delay);
+    } catch (error) {
+      return this.failed(key, error);
+    }
+    this.errorBackoff.forget(key);
+    if (result.kind === 'decide-again') {
+      const delay = this.decideAgainBackoff.next(key);
+      this.context.logger.debug('target moved, deciding again', {
+        request: key,
+        retryInMs: delay,
+        detail: result.detail,
+      });
+      return this.queue.addAfter(key, delay);
+    }
+    this.decideAgainBackoff.forget(key);
+    switch (result.kind) {
+      case 'done':
+        return;
+      case 'requeue':
+        return this.queue.addAfter(key, result.afterMs);
+      case 'settled':
+        // Wake-ups that arrived during this turn (its own resume's workflow change among them)
+        // are about the outcome just written.
+        this.wakeUps.requestSettled(key);
+        this.queue.discardPendingRerun(key);
+        if (result.expireAfterMs !== undefined) this.queue.addAfter(key, result.expireAfterMs);
+        return;
     }
   }
 
+  private failed(key: string, error: unknown): void {
+    const kind = classifyError(error);
+    this.context.metrics.reconcileErrorsTotal.inc({ kind });
+    const delay = this.errorBackoff.next(key);
+    // A conflict or a vanished object means our read was stale (normally our own earlier
+    // write): look again on fresh state, after the same per-key backoff as any other error so
+    // that it can never spin. Other errors are API or programming errors, retried the same way
+    // and visible in logs and metrics; outcomes retrying cannot change are statuses, not errors.
+    const level =
+      kind === 'conflict' || kind === 'not-found' ? 'debug' : kind === 'terminal' ? 'error' : 'warn';
+    this.context.logger.log(level, 'reconcile failed, requeueing', {
+      request: key,
+      kind,
+      retryInMs: delay,
+      error: describeError(error),
+    });
+    this.queue.addAfter(key, delay);
+  }
+
   private onRequestChange(type: ChangeType, request: ResumeRequest): void {
-    const key = keyOf(request);
-    const phase = request.status?.phase;
-    if (type === 'deleted' || (phase && isTerminalPhase(phase))) {
-      this.stopWaking(key);
-    } else {
-      const taskId = request.status?.taskId ?? request.spec?.taskId;
-      this.waitingByTask.set(key, request.metadata.namespace!, taskId);
-      this.waitingByWorkflow.set(
-        key,
-        request.metadata.namespace!,
-        taskId ? undefined : request.spec?.workflowName,
-      );
+    const key = objectKey(request);
+    if (type === 'deleted') {
+      this.wakeUps.requestSettled(key);
+      this.errorBackoff.forget(key);
+      this.decideAgainBackoff.forget(key);
+      return;
     }
-    if (type === 'deleted') return;
-    // Our own status writes come back as modifications; only a changed generation or a fresh
-    // object needs a reconcile (terminal requests still need one to schedule their TTL).
+    this.wakeUps.requestSeen(request);
+    const phase = request.status?.phase;
+    if (phase && isTerminalPhase(phase)) {
+      // A finished request needs one thing: deletion when its TTL runs out. Its timer was set
+      // when it settled; a resync or its own status write coming back leaves it alone, and a
+      // request first seen finished (after a restart) gets its timer from the cached copy,
+      // without a read.
+      if (type !== 'added') return;
+      const remaining = expiresInMs(request, this.context.ttlSecondsAfterFinished, this.context.now());
+      if (remaining !== undefined) this.queue.addAfter(key, remaining);
+      return;
+    }
+    // Our own status writes come back as modifications; only a changed generation needs a turn.
     if (type === 'modified' && request.status?.observedGeneration === request.metadata.generation) return;
     this.queue.add(key);
   }
 
-  private stopWaking(key: string): void {
-    this.waitingByTask.remove(key);
-    this.waitingByWorkflow.remove(key);
-  }
-
-  /** Settled by its reconcile: no more wake-ups, including one its own resume already caused. */
-  private settled(key: string): void {
-    this.stopWaking(key);
-    this.queue.discardPendingRerun(key);
-  }
-
   private onWorkflowChange(type: ChangeType, workflow: Workflow, previous: Workflow | undefined): void {
-    const key = keyOf(workflow);
-    const namespace = workflow.metadata.namespace;
-    const taskId = workflow.metadata.labels?.[this.domain.labels.taskId];
-    if (type === 'deleted') this.workflowsByTask.remove(key);
-    else this.workflowsByTask.set(key, namespace, taskId);
-    const previousTask = previous?.metadata.labels?.[this.domain.labels.taskId];
-    for (const task of new Set([taskId, previousTask])) {
-      if (!task) continue;
-      for (const requestKey of this.waitingByTask.keysFor(namespace, task)) this.queue.add(requestKey);
-    }
-    for (const requestKey of this.waitingByWorkflow.keysFor(namespace, workflow.metadata.name))
-      this.queue.add(requestKey);
+    const woken = this.wakeUps.workflowChanged(type === 'deleted' ? undefined : workflow, previous);
+    for (const key of woken) this.queue.add(key);
+  }
+
+  /** An object a cache could not read: a warning, a metric and an Event on it, once per version. */
+  private reportSkipped(kind: string, apiVersion: string, raw: RawObject, error: unknown): void {
+    const reason = error instanceof UnreadableObject ? error.reason : 'Unreadable';
+    const message = `skipped by workflow-resume-operator: ${error instanceof Error ? error.message : String(error)}`;
+    const namespace = raw.metadata?.namespace ?? '';
+    const name = raw.metadata?.name ?? '';
+    this.context.metrics.objectsSkippedTotal.inc({ kind, reason });
+    this.context.logger.warn('skipped an object that cannot be read', {
+      kind,
+      object: `${namespace}/${name}`,
+      resourceVersion: raw.metadata?.resourceVersion,
+      reason,
+      error: message,
+    });
+    if (!namespace || !name) return;
+    void this.context.events.record(
+      { apiVersion, kind, namespace, name, ...(raw.metadata?.uid ? { uid: raw.metadata.uid } : {}) },
+      'Warning',
+      reason,
+      message,
+    );
   }
 
   private async getRequest(namespace: string, name: string): Promise<ResumeRequest | undefined> {
@@ -228,7 +294,7 @@ export class Manager {
           preconditions: { uid: request.metadata.uid, resourceVersion: request.metadata.resourceVersion },
         },
       });
-      this.logger.info('deleted finished request after its TTL', { request: keyOf(request) });
+      this.context.logger.info('deleted finished request after its TTL', { request: objectKey(request) });
     } catch (error) {
       if (classifyError(error) !== 'not-found') throw error;
     }
@@ -237,13 +303,14 @@ export class Manager {
   private candidates(namespace: string, target: ResolvedRequest): Workflow[] {
     const cache = this.workflowCache(namespace);
     if (!cache) return [];
-    if (target.taskId === undefined) {
-      const named = target.workflowName === undefined ? undefined : cache.get(namespace, target.workflowName);
-      return named ? [named] : [];
-    }
-    return this.workflowsByTask
-      .keysFor(namespace, target.taskId)
-      .map((key) => cache.get(namespace, key.slice(namespace.length + 1)))
+    const names =
+      target.taskId === undefined
+        ? target.workflowName === undefined
+          ? []
+          : [target.workflowName]
+        : this.wakeUps.workflowsOfTask(namespace, target.taskId);
+    return names
+      .map((name) => cache.get(namespace, name))
       .filter((workflow): workflow is Workflow => workflow !== undefined);
   }
 
@@ -254,10 +321,18 @@ export class Manager {
       version: WORKFLOW_VERSION,
       plural: WORKFLOW_PLURAL,
       namespace,
-      labelSelector: workflowLabelSelector(resolved, this.domain),
+      labelSelector: workflowLabelSelector(resolved, this.context.domain),
       ...(fieldSelector ? { fieldSelector } : {}),
     })) as { items: Workflow[] };
-    return list.items;
+    // The same checks as the cache's: a workflow it would skip is not decided on here either.
+    return list.items.filter((workflow) => {
+      try {
+        projectWorkflow(workflow, this.context.domain, this.limits);
+        return true;
+      } catch {
+        return false;
+      }
+    });
   }
 
   private workflowCache(namespace: string): Reflector<Workflow> | undefined {

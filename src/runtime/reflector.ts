@@ -17,6 +17,18 @@ import { ResettingBackoff } from './backoff.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
 import type { ListWatch, RawObject, WatchHandle } from './list-watch.js';
 
+/** Thrown by a projection for an object it cannot read; `reason` names why, for metrics and Events. */
+export class UnreadableObject extends Error {
+  override readonly name = 'UnreadableObject';
+
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export type ChangeType = 'added' | 'modified' | 'deleted' | 'resynced';
 
 export interface ReflectorOptions<T> {
