@@ -46,7 +46,7 @@ export class ArgoServerBackend implements ResumeBackend {
     const path = `/api/v1/workflows/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.workflowName)}`;
     const workflow = (await this.call('GET', path)) as Workflow;
     const node = workflow.status?.nodes?.[target.nodeId];
-    if (!node || !isActiveSuspendNode(node)) return { outcome: 'stale', apiRequests: 1 };
+    if (!node || !isActiveSuspendNode(node)) return { outcome: 'stale' };
     await this.call('PUT', `${path}/set`, {
       namespace: target.namespace,
       name: target.workflowName,
@@ -66,7 +66,7 @@ export class ArgoServerBackend implements ResumeBackend {
       },
       mergePatch,
     );
-    return { outcome: 'resumed', apiRequests: 3 };
+    return { outcome: 'resumed' };
   }
 
   /**

@@ -18,11 +18,11 @@ export interface ResumeTarget {
 }
 
 export type ResumeResult =
-  | { outcome: 'resumed'; apiRequests: number }
+  | { outcome: 'resumed' }
   /** The node is no longer an active suspend node: decide again on fresh state. */
-  | { outcome: 'stale'; apiRequests: number }
+  | { outcome: 'stale' }
   /** The workflow cannot be resumed as asked; retrying will not help. */
-  | { outcome: 'rejected'; reason: string; message: string; apiRequests: number };
+  | { outcome: 'rejected'; reason: string; message: string };
 
 export interface ResumeBackend {
   readonly name: string;

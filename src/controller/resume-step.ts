@@ -68,7 +68,7 @@ export class ResumeStep {
           }),
       );
     } catch (error) {
-      return this.failed(turn, decision, error, attemptNumber);
+      return this.afterFailure(turn, decision, error, attemptNumber);
     }
     if (result.outcome === 'stale') {
       this.ctx.metrics.attemptsTotal.inc({ result: 'conflict' });
@@ -137,7 +137,7 @@ export class ResumeStep {
     }
   }
 
-  private async failed(
+  private async afterFailure(
     turn: Turn,
     decision: ResumeDecision,
     error: unknown,

@@ -116,7 +116,7 @@ describe('Reconciler', () => {
     const h = harness({
       request: request(),
       workflows: [workflow],
-      backend: [{ outcome: 'resumed', apiRequests: 2 }],
+      backend: [{ outcome: 'resumed' }],
     });
     const result = await h.reconcile();
     expect(h.targets).toHaveLength(1);
@@ -152,7 +152,7 @@ describe('Reconciler', () => {
       created: '2026-01-01T09:00:00Z',
     });
     const newer = playWorkflow({ name: 'play-new', namespace: 'ns', taskId: '42', at: 0, created });
-    const resumed: Step = { outcome: 'resumed', apiRequests: 2 };
+    const resumed: Step = { outcome: 'resumed' };
     const off = harness({ request: request(), workflows: [older, newer], backend: [resumed] });
     await off.reconcile();
     expect(off.targets.map((t) => t.workflowName)).toEqual(['play-new']);
@@ -184,7 +184,7 @@ describe('Reconciler', () => {
     const withHydrate = harness({
       request: request(),
       workflows: [offloaded],
-      backend: [{ outcome: 'resumed', apiRequests: 3 }],
+      backend: [{ outcome: 'resumed' }],
       hydrate: async (_namespace, name) => (hydrated.push(name), whole),
     });
     await withHydrate.reconcile();
@@ -262,7 +262,7 @@ describe('Reconciler', () => {
     const h = harness({
       request: request(),
       workflows: [waiting()],
-      backend: [{ outcome: 'stale', apiRequests: 1 }],
+      backend: [{ outcome: 'stale' }],
     });
     expect(await h.reconcile()).toEqual({
       kind: 'decide-again',
@@ -285,9 +285,7 @@ describe('Reconciler', () => {
     const h = harness({
       request: request(),
       workflows: [waiting()],
-      backend: [
-        { outcome: 'rejected', reason: 'MissingParameterValue', message: 'no value', apiRequests: 1 },
-      ],
+      backend: [{ outcome: 'rejected', reason: 'MissingParameterValue', message: 'no value' }],
     });
     await h.reconcile();
     expect(h.writes).toEqual([
