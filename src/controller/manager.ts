@@ -236,12 +236,18 @@ export class Manager {
     }
     // Our own status writes come back as modifications; only a changed generation needs a turn.
     if (type === 'modified' && request.status?.observedGeneration === request.metadata.generation) return;
+    // A resync is a safety net: it makes sure every unsettled request has a turn coming, without
+    // cutting short the wait (a retry delay, the recheck) one already has.
+    if (type === 'resynced') return this.queue.addUnlessPending(key);
     this.queue.add(key);
   }
 
   private onWorkflowChange(type: ChangeType, workflow: Workflow, previous: Workflow | undefined): void {
     const woken = this.wakeUps.workflowChanged(type === 'deleted' ? undefined : workflow, previous);
-    for (const key of woken) this.queue.add(key);
+    for (const key of woken) {
+      if (type === 'resynced') this.queue.addUnlessPending(key);
+      else this.queue.add(key);
+    }
   }
 
   /** An object a cache could not read: a warning, a metric and an Event on it, once per version. */
