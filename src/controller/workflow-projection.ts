@@ -27,9 +27,10 @@ export const SkipReason = {
   NodeStatusTooLarge: 'NodeStatusTooLarge',
 } as const;
 
-const text = z.string().max(4096).optional();
+// Go writes an unset time (and some unset strings) as null rather than leaving it out.
+const text = z.string().max(4096).nullish();
 const parameters = z.object({
-  parameters: z.array(z.looseObject({ name: z.string(), value: text })).optional(),
+  parameters: z.array(z.looseObject({ name: z.string(), value: text })).nullish(),
 });
 
 /** The fields of a Suspend node the decision and the resume read, with the types they expect. */
@@ -40,13 +41,13 @@ const suspendNodeSchema = z.looseObject({
   displayName: text,
   phase: text,
   templateName: text,
-  templateRef: z.looseObject({ name: text, template: text }).optional(),
+  templateRef: z.looseObject({ name: text, template: text }).nullish(),
   startedAt: text,
   finishedAt: text,
   boundaryID: text,
-  message: z.string().optional(),
-  inputs: parameters.loose().optional(),
-  outputs: parameters.loose().optional(),
+  message: z.string().nullish(),
+  inputs: parameters.loose().nullish(),
+  outputs: parameters.loose().nullish(),
 });
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -96,10 +97,18 @@ function suspendNodes(
       );
     if (node.type !== 'Suspend') continue;
     const parsed = suspendNodeSchema.safeParse(node);
-    if (!parsed.success || parsed.data.id !== id)
+    const problem = parsed.success
+      ? parsed.data.id === id
+        ? undefined
+        : 'its id is not its key in the node map'
+      : parsed.error.issues
+          .slice(0, 3)
+          .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+          .join('; ');
+    if (problem)
       throw new UnreadableObject(
         SkipReason.InvalidNodeStatus,
-        `suspend node ${JSON.stringify(id.slice(0, 100))} has fields of the wrong type or an id that is not its key`,
+        `suspend node ${JSON.stringify(id.slice(0, 100))} cannot be read: ${problem}`,
       );
     kept[id] = node as WorkflowNode;
   }

@@ -41,6 +41,23 @@ describe('projectWorkflow', () => {
     expect(project(packed).status).toEqual(inline.status);
   });
 
+  it('reads a suspend node as Argo writes it, with unset times as null', () => {
+    const node = {
+      boundaryID: 'probe',
+      displayName: 'wait-pr-created',
+      finishedAt: null,
+      id: 'probe-1459344516',
+      name: 'probe[0].wait-pr-created',
+      phase: 'Running',
+      progress: '0/1',
+      startedAt: '2026-11-25T14:13:32Z',
+      templateName: 'wait-pr-created',
+      templateScope: 'local/probe',
+      type: 'Suspend',
+    };
+    expect(project(compressed({ [node.id]: node })).status?.nodes).toEqual({ [node.id]: node });
+  });
+
   it('keeps no nodes for an offloaded workflow: the decision reports it or reads it through argo-server', () => {
     const workflow = playWorkflow({ at: 1 });
     workflow.status = { phase: 'Running', offloadNodeStatusVersion: 'fnv:1' };
