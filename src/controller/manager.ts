@@ -1,20 +1,20 @@
-// Wires the controller together and dispatches its work: two caches (ResumeRequests, play
-// Workflows) feed a keyed work queue through the wake-up indexes; workers run the reconciler,
-// and what it returns decides when a key comes back. Only the leader runs the caches and the
-// queue, and no reconcile starts before every cache has synced. Data flows one way:
+// Wires the controller together: two caches (ResumeRequests, play Workflows) feed the
+// dispatcher, which queues keys through the wake-up indexes; workers run the reconciler, and
+// what it returns decides when a key comes back. This file also holds the controller's API
+// reads and deletes. Only the leader runs the caches and the queue, and no reconcile starts
+// before every cache has synced. Data flows one way:
 // cache change → queue → reconcile → core decision → backend write → status.
 import * as k8s from '@kubernetes/client-node';
-import { GROUP, KIND, PLURAL, VERSION, isTerminalPhase, type ResumeRequest } from '../api/resume-request.js';
+import { GROUP, KIND, PLURAL, VERSION, type ResumeRequest } from '../api/resume-request.js';
 import { WORKFLOW_GROUP, WORKFLOW_PLURAL, WORKFLOW_VERSION, type Workflow } from '../api/workflow.js';
 import { workflowFieldSelector, workflowLabelSelector, type ResolvedRequest } from '../domain/correlate.js';
-import { classifyError, describeError } from '../domain/errors.js';
-import { KeyedBackoff } from '../runtime/backoff.js';
+import { classifyError } from '../domain/errors.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { customObjectsListWatch, type RawObject } from '../runtime/list-watch.js';
-import { Reflector, UnreadableObject, objectKey, type ChangeType } from '../runtime/reflector.js';
+import { Reflector, UnreadableObject, objectKey } from '../runtime/reflector.js';
 import { WorkQueue } from '../runtime/work-queue.js';
-import { Reconciler, expiresInMs, type ReconcilerContext } from './reconciler.js';
-import type { ReconcileResult } from './result.js';
+import { Dispatcher } from './dispatcher.js';
+import { Reconciler, type ReconcilerContext } from './reconciler.js';
 import { WakeUps } from './wake-ups.js';
 import { projectWorkflow, type ProjectionLimits } from './workflow-projection.js';
 
@@ -33,8 +33,6 @@ export type ManagerContext = Omit<ReconcilerContext, 'requests' | 'workflows'>;
 
 /** How often start() looks whether the caches have synced before it lets workers run. */
 const SYNC_POLL_MS = 50;
-/** Per-key backoff between turns whose target moved under the write (see MAX_STALLED_TURNS). */
-const DECIDE_AGAIN_BACKOFF = { initialMs: 200, maxMs: 30_000 };
 
 export class Manager {
   private readonly requestCaches: Reflector<ResumeRequest>[];
@@ -42,9 +40,7 @@ export class Manager {
   private readonly workflowCaches = new Map<string, Reflector<Workflow>>();
   private readonly wakeUps: WakeUps;
   private readonly queue: WorkQueue;
-  private readonly errorBackoff: KeyedBackoff;
-  private readonly decideAgainBackoff = new KeyedBackoff(DECIDE_AGAIN_BACKOFF);
-  private readonly reconciler: Reconciler;
+  private readonly dispatcher: Dispatcher;
   private readonly api: k8s.CustomObjectsApi;
   private readonly clock: Clock;
   private readonly limits: ProjectionLimits;
@@ -62,10 +58,6 @@ export class Manager {
     this.queue = new WorkQueue({
       concurrency: settings.concurrency,
       onDepthChange: (depth) => context.metrics.queueDepth.set(depth),
-    });
-    this.errorBackoff = new KeyedBackoff({
-      initialMs: settings.errorBackoffBaseMs,
-      maxMs: settings.errorBackoffMaxMs,
     });
     const scopes = settings.namespaces.length > 0 ? settings.namespaces : [undefined];
     const common = {
@@ -91,7 +83,7 @@ export class Manager {
           }),
           // What the request cache keeps of each request.
           project: (raw) => raw as ResumeRequest,
-          onChange: (type, request) => this.onRequestChange(type, request),
+          onChange: (type, request) => this.dispatcher.requestChanged(type, request),
           onSkipped: (raw, error) => this.reportSkipped(KIND, `${GROUP}/${VERSION}`, raw, error),
         }),
     );
@@ -108,13 +100,13 @@ export class Manager {
             labelSelector: `${context.domain.labels.workflowType}=${context.domain.workflowType}`,
           }),
           project: (raw) => projectWorkflow(raw as Workflow, context.domain, limits),
-          onChange: (type, workflow, previous) => this.onWorkflowChange(type, workflow, previous),
+          onChange: (type, workflow, previous) => this.dispatcher.workflowChanged(type, workflow, previous),
           onSkipped: (raw, error) =>
             this.reportSkipped('Workflow', `${WORKFLOW_GROUP}/${WORKFLOW_VERSION}`, raw, error),
         }),
       );
     }
-    this.reconciler = new Reconciler({
+    const reconciler = new Reconciler({
       ...context,
       requests: {
         get: (namespace, name) => this.getRequest(namespace, name),
@@ -124,6 +116,16 @@ export class Manager {
         candidates: (namespace, resolved) => this.candidates(namespace, resolved),
         readWhole: (namespace, resolved) => this.readWhole(namespace, resolved),
       },
+    });
+    this.dispatcher = new Dispatcher({
+      queue: this.queue,
+      wakeUps: this.wakeUps,
+      reconcile: (input) => reconciler.reconcile(input),
+      errorBackoff: { initialMs: settings.errorBackoffBaseMs, maxMs: settings.errorBackoffMaxMs },
+      ttlSecondsAfterFinished: context.ttlSecondsAfterFinished,
+      now: context.now,
+      logger: context.logger,
+      metrics: context.metrics,
     });
   }
 
@@ -145,7 +147,7 @@ export class Manager {
       if (!this.started) return;
       if (!this.ready) return void this.clock.after(SYNC_POLL_MS, startWorkers);
       this.context.logger.info('caches synced, starting workers');
-      this.queue.start((key) => this.process(key));
+      this.queue.start((key) => this.dispatcher.process(key));
     };
     startWorkers();
   }
@@ -157,97 +159,6 @@ export class Manager {
     const drained = await this.queue.shutdown(drainTimeoutMs);
     this.context.logger.info('controller stopped', { drained });
     return drained;
-  }
-
-  private async process(key: string): Promise<void> {
-    let result: ReconcileResult;
-    try {
-      result = await this.reconciler.reconcile({
-        key,
-        stalledTurns: this.decideAgainBackoff.failuresOf(key),
-      });
-    } catch (error) {
-      return this.failed(key, error);
-    }
-    this.errorBackoff.forget(key);
-    if (result.kind === 'decide-again') {
-      const delay = this.decideAgainBackoff.next(key);
-      this.context.logger.debug('target moved, deciding again', {
-        request: key,
-        retryInMs: delay,
-        detail: result.detail,
-      });
-      return this.queue.addAfter(key, delay);
-    }
-    this.decideAgainBackoff.forget(key);
-    switch (result.kind) {
-      case 'done':
-        return;
-      case 'requeue':
-        return this.queue.addAfter(key, result.afterMs);
-      case 'settled':
-        // Wake-ups that arrived during this turn (its own resume's workflow change among them)
-        // are about the outcome just written.
-        this.wakeUps.requestSettled(key);
-        this.queue.discardPendingRerun(key);
-        if (result.expireAfterMs !== undefined) this.queue.addAfter(key, result.expireAfterMs);
-        return;
-    }
-  }
-
-  private failed(key: string, error: unknown): void {
-    const kind = classifyError(error);
-    this.context.metrics.reconcileErrorsTotal.inc({ kind });
-    const delay = this.errorBackoff.next(key);
-    // A conflict or a vanished object means our read was stale (normally our own earlier
-    // write): look again on fresh state, after the same per-key backoff as any other error so
-    // that it can never spin. Other errors are API or programming errors, retried the same way
-    // and visible in logs and metrics; outcomes retrying cannot change are statuses, not errors.
-    const level =
-      kind === 'conflict' || kind === 'not-found' ? 'debug' : kind === 'terminal' ? 'error' : 'warn';
-    this.context.logger.log(level, 'reconcile failed, requeueing', {
-      request: key,
-      kind,
-      retryInMs: delay,
-      error: describeError(error),
-    });
-    this.queue.addAfter(key, delay);
-  }
-
-  private onRequestChange(type: ChangeType, request: ResumeRequest): void {
-    const key = objectKey(request);
-    if (type === 'deleted') {
-      this.wakeUps.requestSettled(key);
-      this.errorBackoff.forget(key);
-      this.decideAgainBackoff.forget(key);
-      return;
-    }
-    this.wakeUps.requestSeen(request);
-    const phase = request.status?.phase;
-    if (phase && isTerminalPhase(phase)) {
-      // A finished request needs one thing: deletion when its TTL runs out. Its timer was set
-      // when it settled; a resync or its own status write coming back leaves it alone, and a
-      // request first seen finished (after a restart) gets its timer from the cached copy,
-      // without a read.
-      if (type !== 'added') return;
-      const remaining = expiresInMs(request, this.context.ttlSecondsAfterFinished, this.context.now());
-      if (remaining !== undefined) this.queue.addAfter(key, remaining);
-      return;
-    }
-    // Our own status writes come back as modifications; only a changed generation needs a turn.
-    if (type === 'modified' && request.status?.observedGeneration === request.metadata.generation) return;
-    // A resync is a safety net: it makes sure every unsettled request has a turn coming, without
-    // cutting short the wait (a retry delay, the recheck) one already has.
-    if (type === 'resynced') return this.queue.addUnlessPending(key);
-    this.queue.add(key);
-  }
-
-  private onWorkflowChange(type: ChangeType, workflow: Workflow, previous: Workflow | undefined): void {
-    const woken = this.wakeUps.workflowChanged(type === 'deleted' ? undefined : workflow, previous);
-    for (const key of woken) {
-      if (type === 'resynced') this.queue.addUnlessPending(key);
-      else this.queue.add(key);
-    }
   }
 
   /** An object a cache could not read: a warning, a metric and an Event on it, once per version. */
