@@ -7,6 +7,7 @@
 import { isTerminalPhase, type ResumeRequest } from '../api/resume-request.js';
 import type { Workflow } from '../api/workflow.js';
 import type { DomainConfig } from '../domain/config.js';
+import { isOutcome } from '../domain/outcome.js';
 import { resolveRequest, type ResolvedRequest } from '../domain/correlate.js';
 import { decide, type Decision } from '../domain/decide.js';
 import { Reason } from '../domain/reasons.js';
@@ -96,7 +97,7 @@ export class Reconciler {
     if (request.status?.phase && isTerminalPhase(request.status.phase)) return this.expire(turn);
 
     const resolved = resolveRequest(request, this.ctx.domain);
-    if ('reason' in resolved) {
+    if (isOutcome(resolved)) {
       return this.finish(turn, { phase: resolved.phase, reason: resolved.reason, message: resolved.message });
     }
     turn.ids = { taskId: resolved.taskId, eventType: resolved.eventType };

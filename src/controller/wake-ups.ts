@@ -11,6 +11,7 @@
 import { isTerminalPhase, type ResumeRequest } from '../api/resume-request.js';
 import type { Workflow } from '../api/workflow.js';
 import type { DomainConfig } from '../domain/config.js';
+import { isOutcome } from '../domain/outcome.js';
 import { resolveRequest } from '../domain/correlate.js';
 import { NamespacedIndex } from '../runtime/namespaced-index.js';
 import { objectKey } from '../runtime/reflector.js';
@@ -19,7 +20,7 @@ import { objectKey } from '../runtime/reflector.js';
 export function requestTask(request: ResumeRequest, config: DomainConfig): string | undefined {
   if (request.status?.taskId) return request.status.taskId;
   const resolved = resolveRequest(request, config);
-  return 'reason' in resolved ? request.spec?.taskId : resolved.taskId;
+  return isOutcome(resolved) ? request.spec?.taskId : resolved.taskId;
 }
 
 export class WakeUps {
