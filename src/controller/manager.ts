@@ -48,7 +48,7 @@ export class Manager {
 
   constructor(
     kubeConfig: k8s.KubeConfig,
-    private readonly settings: ManagerSettings,
+    settings: ManagerSettings,
     private readonly context: ManagerContext,
     clock: Clock = systemClock,
   ) {
