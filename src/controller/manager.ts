@@ -1,20 +1,21 @@
 // Wires the controller together: two caches (ResumeRequests, play Workflows) feed the
 // dispatcher, which queues keys through the wake-up indexes; workers run the reconciler, and
-// what it returns decides when a key comes back. This file also holds the controller's API
-// reads and deletes. Only the leader runs the caches and the queue, and no reconcile starts
-// before every cache has synced. Data flows one way:
+// what it returns decides when a key comes back. The reconciler's workflows come from here: the
+// cached candidates of a task, or the same read whole. Only the leader runs the caches and the
+// queue, and no reconcile starts before every cache has synced. Data flows one way:
 // cache change → queue → reconcile → core decision → backend write → status.
 import * as k8s from '@kubernetes/client-node';
 import { GROUP, KIND, PLURAL, VERSION, type ResumeRequest } from '../api/resume-request.js';
 import { WORKFLOW_GROUP, WORKFLOW_PLURAL, WORKFLOW_VERSION, type Workflow } from '../api/workflow.js';
 import { workflowFieldSelector, workflowLabelSelector, type ResolvedRequest } from '../domain/correlate.js';
-import { classifyError } from '../domain/errors.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
-import { customObjectsListWatch, type RawObject } from '../runtime/list-watch.js';
-import { Reflector, UnreadableObject, objectKey } from '../runtime/reflector.js';
+import { customObjectsListWatch } from '../runtime/list-watch.js';
+import { Reflector } from '../runtime/reflector.js';
 import { WorkQueue } from '../runtime/work-queue.js';
 import { Dispatcher } from './dispatcher.js';
 import { Reconciler, type ReconcilerContext } from './reconciler.js';
+import { KubernetesRequestStore } from './request-store.js';
+import { skipReporter } from './skip-reporter.js';
 import { WakeUps } from './wake-ups.js';
 import { projectWorkflow, type ProjectionLimits } from './workflow-projection.js';
 
@@ -84,7 +85,7 @@ export class Manager {
           // What the request cache keeps of each request.
           project: (raw) => raw as ResumeRequest,
           onChange: (type, request) => this.dispatcher.requestChanged(type, request),
-          onSkipped: (raw, error) => this.reportSkipped(KIND, `${GROUP}/${VERSION}`, raw, error),
+          onSkipped: skipReporter(context, KIND, `${GROUP}/${VERSION}`),
         }),
     );
     for (const namespace of scopes) {
@@ -101,17 +102,13 @@ export class Manager {
           }),
           project: (raw) => projectWorkflow(raw as Workflow, context.domain, limits),
           onChange: (type, workflow, previous) => this.dispatcher.workflowChanged(type, workflow, previous),
-          onSkipped: (raw, error) =>
-            this.reportSkipped('Workflow', `${WORKFLOW_GROUP}/${WORKFLOW_VERSION}`, raw, error),
+          onSkipped: skipReporter(context, 'Workflow', `${WORKFLOW_GROUP}/${WORKFLOW_VERSION}`),
         }),
       );
     }
     const reconciler = new Reconciler({
       ...context,
-      requests: {
-        get: (namespace, name) => this.getRequest(namespace, name),
-        delete: (request) => this.deleteRequest(request),
-      },
+      requests: new KubernetesRequestStore(this.api, context.logger),
       workflows: {
         candidates: (namespace, resolved) => this.candidates(namespace, resolved),
         readWhole: (namespace, resolved) => this.readWhole(namespace, resolved),
@@ -159,62 +156,6 @@ export class Manager {
     const drained = await this.queue.shutdown(drainTimeoutMs);
     this.context.logger.info('controller stopped', { drained });
     return drained;
-  }
-
-  /** An object a cache could not read: a warning, a metric and an Event on it, once per version. */
-  private reportSkipped(kind: string, apiVersion: string, raw: RawObject, error: unknown): void {
-    const reason = error instanceof UnreadableObject ? error.reason : 'Unreadable';
-    const message = `skipped by workflow-resume-operator: ${error instanceof Error ? error.message : String(error)}`;
-    const namespace = raw.metadata?.namespace ?? '';
-    const name = raw.metadata?.name ?? '';
-    this.context.metrics.objectsSkippedTotal.inc({ kind, reason });
-    this.context.logger.warn('skipped an object that cannot be read', {
-      kind,
-      object: `${namespace}/${name}`,
-      resourceVersion: raw.metadata?.resourceVersion,
-      reason,
-      error: message,
-    });
-    if (!namespace || !name) return;
-    void this.context.events.record(
-      { apiVersion, kind, namespace, name, ...(raw.metadata?.uid ? { uid: raw.metadata.uid } : {}) },
-      'Warning',
-      reason,
-      message,
-    );
-  }
-
-  private async getRequest(namespace: string, name: string): Promise<ResumeRequest | undefined> {
-    try {
-      return (await this.api.getNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        namespace,
-        name,
-      })) as ResumeRequest;
-    } catch (error) {
-      if (classifyError(error) === 'not-found') return undefined;
-      throw error;
-    }
-  }
-
-  private async deleteRequest(request: ResumeRequest): Promise<void> {
-    try {
-      await this.api.deleteNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        namespace: request.metadata.namespace!,
-        name: request.metadata.name!,
-        body: {
-          preconditions: { uid: request.metadata.uid, resourceVersion: request.metadata.resourceVersion },
-        },
-      });
-      this.context.logger.info('deleted finished request after its TTL', { request: objectKey(request) });
-    } catch (error) {
-      if (classifyError(error) !== 'not-found') throw error;
-    }
   }
 
   private candidates(namespace: string, target: ResolvedRequest): Workflow[] {
