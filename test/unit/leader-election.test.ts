@@ -205,6 +205,26 @@ describe('LeaderElector', () => {
     expect(clock.timers).toBe(0);
   });
 
+  it('waits out a renewal in flight on stop() without letting it write, then gives the lease up and writes nothing more', async () => {
+    const clock = new FakeClock();
+    const server = new LeaseServer();
+    const log: string[] = [];
+    const a = replica(server, clock, 'a', log);
+    a.elector.start();
+    await clock.advance(0);
+    a.connection.delay = { clock, ms: 500 };
+    await clock.advance(settings.retryPeriodMs + 100);
+    const stopping = a.elector.stop();
+    await clock.advance(20_000);
+    await stopping;
+    expect(server.holder).toBeNull();
+    expect(server.writes.at(-1)).toBe('(released)');
+    const writes = server.writes.length;
+    await clock.advance(60_000);
+    expect(server.writes).toHaveLength(writes);
+    expect(log).toEqual(['a leads']);
+  });
+
   it('gives up the lease it holds on stop(), without calling onStoppedLeading, so a standby takes over at once', async () => {
     const { clock, server, log, a, b } = await leaderAndStandby();
     await a.elector.stop();
