@@ -123,7 +123,7 @@ const report = {
   bytes_per_request: bytesPerObject(requestAsStored, projectRequest),
   bytes_per_request_unprojected: bytesPerObject(requestAsStored, (raw) => raw),
   bytes_per_workflow: bytesPerObject(workflowAsStored, (raw) =>
-    projectWorkflow(raw as Workflow, defaultDomainConfig),
+    projectWorkflow(raw as Workflow, defaultDomainConfig, { maxNodes: 10_000, maxInflatedBytes: 16 << 20 }),
   ),
   bytes_per_workflow_unprojected: bytesPerObject(workflowAsStored, (raw) => raw),
 };

@@ -1,4 +1,4 @@
-// The benchmark's result: the JSON object of CONTRACTS.md ("Benchmark output") and a table of
+// The benchmark's result: the JSON object of docs/interfaces.md ("Benchmark output") and a table of
 // the same figures, with the sequential baseline, for people.
 import type { BatchResult } from './batch.js';
 import type { RequestCount } from './count-ours-requests.js';

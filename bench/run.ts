@@ -1,7 +1,7 @@
 // `make bench`: OURS (the operator, driven by ResumeRequests) against ARGO_CLI (`argo resume`)
 // on one local control plane, in three passes over fresh workflows: OURS timed, ARGO_CLI timed,
 // and OURS again with its API requests counted. Progress goes to stderr; the last stdout line
-// is the JSON object of CONTRACTS.md. The plane, the operator and every wait are bounded by one
+// is the JSON object of docs/interfaces.md. The plane, the operator and every wait are bounded by one
 // hard deadline, and a plane this run started is always taken down, on failure and on SIGINT
 // or SIGTERM too.
 import { mkdtempSync } from 'node:fs';

@@ -56,6 +56,9 @@ const settingsSchema = z
     drainTimeoutMs: int(0, 600_000).default(20_000),
     errorBackoffBaseMs: int(1, 3_600_000).default(500),
     errorBackoffMaxMs: int(1, 3_600_000).default(60_000),
+    // Bounds on one workflow's node status, which anyone who can write the Workflow controls.
+    maxWorkflowNodes: int(1, 1_000_000).default(10_000),
+    maxNodeStatusBytes: int(1024, 256 << 20).default(16 << 20),
     domainConfigFile: z.string().optional(),
   })
   .strict()

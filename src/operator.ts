@@ -9,7 +9,7 @@ import { ArgoServerBackend } from './backends/argo-server-backend.js';
 import type { ResumeBackend } from './backends/backend.js';
 import { BreakerRegistry } from './resilience/breakers.js';
 import { EventRecorder } from './runtime/event-recorder.js';
-import { LeaderElector } from './runtime/leader-election.js';
+import { LeaderElector, kubernetesLeaseStore } from './runtime/leader-election.js';
 import { Manager } from './controller/manager.js';
 import { StatusWriter } from './controller/status-writer.js';
 import type { Logger } from './observability/logger.js';
@@ -78,10 +78,12 @@ export async function startOperator(
 
   const elector = config.leaderElection
     ? new LeaderElector(
-        kubeConfig.makeApiClient(k8s.CustomObjectsApi),
+        kubernetesLeaseStore(
+          kubeConfig.makeApiClient(k8s.CustomObjectsApi),
+          config.leaseNamespace,
+          config.leaseName,
+        ),
         {
-          namespace: config.leaseNamespace,
-          name: config.leaseName,
           identity: config.identity,
           leaseDurationMs: config.leaseDurationMs,
           renewDeadlineMs: config.renewDeadlineMs,

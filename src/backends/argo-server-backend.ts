@@ -60,7 +60,7 @@ export function classifySetAnswer(error: ArgoServerError): ResumeResult | undefi
   } catch {
     return undefined;
   }
-  if (message.includes('no suspend nodes matching')) return { outcome: 'stale', apiRequests: 2 };
+  if (message.includes('no suspend nodes matching')) return { outcome: 'stale' };
   if (
     message.includes('not expecting output parameter') ||
     message.includes('not expecting any raw parameters') ||
@@ -70,7 +70,6 @@ export function classifySetAnswer(error: ArgoServerError): ResumeResult | undefi
       outcome: 'rejected',
       reason: Reason.UnexpectedParameter,
       message: `argo-server refused the resume parameters: ${message}; resumeParameters may only name the suspend node's supplied output parameters`,
-      apiRequests: 2,
     };
   }
   return undefined;
@@ -84,9 +83,10 @@ export class ArgoServerBackend implements ResumeBackend {
   async resume(target: ResumeTarget): Promise<ResumeResult> {
     const path = `/api/v1/workflows/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.workflowName)}`;
     const workflow = (await this.call('GET', path)) as Workflow;
-    if (changedSinceDecision(workflow, target) !== undefined) return decidedOnOlderCopy();
+    const changed = changedSinceDecision(workflow, target);
+    if (changed !== undefined) return decidedOnOlderCopy(changed);
     const node = workflow.status?.nodes?.[target.nodeId];
-    if (!node || !isActiveSuspendNode(node)) return { outcome: 'stale', apiRequests: 1 };
+    if (!node || !isActiveSuspendNode(node)) return { outcome: 'stale' };
     try {
       await this.call('PUT', `${path}/set`, {
         namespace: target.namespace,
@@ -117,7 +117,7 @@ export class ArgoServerBackend implements ResumeBackend {
       },
       mergePatch,
     );
-    return { outcome: 'resumed', apiRequests: 3 };
+    return { outcome: 'resumed' };
   }
 
   /**

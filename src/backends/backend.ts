@@ -14,7 +14,6 @@ export interface ResumeTarget {
   workflowUid?: string;
   resourceVersion?: string;
   nodeId: string;
-  stage: string;
   parameters: Record<string, string>;
   /** Annotation written with the resume, naming the request that did it. */
   markerKey: string;
@@ -25,20 +24,15 @@ export interface ResumeTarget {
 }
 
 export type ResumeResult =
-  | { outcome: 'resumed'; apiRequests: number }
+  | { outcome: 'resumed' }
   /** The node is no longer an active suspend node, or the workflow is not the one decided on: decide again on fresh state. */
   | {
       outcome: 'stale';
-      apiRequests: number;
-      /**
-       * Set when the decision was made on an older copy than the API holds: look again after
-       * this delay rather than at once, since deciding again on the same cached copy would
-       * only repeat the read until the watch brings the change (it also wakes the request).
-       */
-      recheckAfterMs?: number;
+      /** What changed, when it is more than the node having moved on. */
+      detail?: string;
     }
   /** The workflow cannot be resumed as asked; retrying will not help. */
-  | { outcome: 'rejected'; reason: string; message: string; apiRequests: number };
+  | { outcome: 'rejected'; reason: string; message: string };
 
 export interface ResumeBackend {
   readonly name: string;
@@ -56,15 +50,11 @@ export interface ResumeBackend {
   stop(namespace: string, workflowName: string, uid?: string): Promise<void>;
 }
 
-/** How long a decision made on a cache that lags the API waits before it is made again. */
-export const CACHE_CATCH_UP_MS = 250;
-
-/** The outcome of a read that is not the workflow the decision saw. */
-export const decidedOnOlderCopy = (): ResumeResult => ({
-  outcome: 'stale',
-  apiRequests: 1,
-  recheckAfterMs: CACHE_CATCH_UP_MS,
-});
+/**
+ * The outcome of a read that is not the workflow the decision saw: decided again after the
+ * dispatcher's backoff, by which time the watch has normally brought the change.
+ */
+export const decidedOnOlderCopy = (detail: string): ResumeResult => ({ outcome: 'stale', detail });
 
 /** Why the workflow read now is not the one the decision saw, or undefined when it is. */
 export function changedSinceDecision(current: Workflow, target: ResumeTarget): string | undefined {

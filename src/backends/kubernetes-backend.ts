@@ -30,7 +30,8 @@ export class KubernetesBackend implements ResumeBackend {
       namespace: target.namespace,
       name: target.workflowName,
     })) as Workflow;
-    if (changedSinceDecision(current, target) !== undefined) return decidedOnOlderCopy();
+    const changed = changedSinceDecision(current, target);
+    if (changed !== undefined) return decidedOnOlderCopy(changed);
     const result = applyResume(current, {
       nodeId: target.nodeId,
       parameters: target.parameters,
@@ -42,18 +43,17 @@ export class KubernetesBackend implements ResumeBackend {
     // The node moved on since the decision (resumed by someone else, or the workflow replaced):
     // that is for the core to judge on fresh state, not a refusal.
     if (!result.ok && (result.reason === Reason.AlreadyResumed || result.reason === Reason.NoMatchingNode)) {
-      return { outcome: 'stale', apiRequests: 1 };
+      return { outcome: 'stale' };
     }
-    if (!result.ok)
-      return { outcome: 'rejected', reason: result.reason, message: result.message, apiRequests: 1 };
-    if (!result.changed) return { outcome: 'stale', apiRequests: 1 };
+    if (!result.ok) return { outcome: 'rejected', reason: result.reason, message: result.message };
+    if (!result.changed) return { outcome: 'stale' };
     await this.api.replaceNamespacedCustomObject({
       ...workflows,
       namespace: target.namespace,
       name: target.workflowName,
       body: result.workflow,
     });
-    return { outcome: 'resumed', apiRequests: 2 };
+    return { outcome: 'resumed' };
   }
 
   stop(namespace: string, workflowName: string, uid?: string): Promise<void> {

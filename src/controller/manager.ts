@@ -1,23 +1,24 @@
-// Wires the controller together: two caches (ResumeRequests, play Workflows) feed a keyed work
-// queue; workers run the reconciler; results and errors decide when a key comes back. Only the
-// leader runs the caches and the queue. Data flows one way:
+// Wires the controller together: two caches (ResumeRequests, play Workflows) feed the
+// dispatcher, which queues keys through the wake-up indexes; workers run the reconciler, and
+// what it returns decides when a key comes back. The reconciler's workflows come from here: the
+// cached candidates of a task, or the same read whole. Only the leader runs the caches and the
+// queue, and no reconcile starts before every cache has synced. Data flows one way:
 // cache change → queue → reconcile → core decision → backend write → status.
 import * as k8s from '@kubernetes/client-node';
-import { GROUP, PLURAL, VERSION, isTerminalPhase, type ResumeRequest } from '../api/resume-request.js';
+import { GROUP, KIND, PLURAL, VERSION, type ResumeRequest } from '../api/resume-request.js';
 import { WORKFLOW_GROUP, WORKFLOW_PLURAL, WORKFLOW_VERSION, type Workflow } from '../api/workflow.js';
-import type { DomainConfig } from '../domain/config.js';
 import { workflowFieldSelector, workflowLabelSelector, type ResolvedRequest } from '../domain/correlate.js';
-import { classifyError, describeError } from '../domain/errors.js';
-import { Reason } from '../domain/reasons.js';
-import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
-import { ErrorBackoff } from '../runtime/error-backoff.js';
-import { Reflector, type ChangeType } from '../runtime/reflector.js';
-import { Reconciler, type ReconcilerContext } from './reconciler.js';
-import { NamespacedIndex } from '../runtime/namespaced-index.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
+import { customObjectsListWatch } from '../runtime/list-watch.js';
+import { Reflector } from '../runtime/reflector.js';
 import { WorkQueue } from '../runtime/work-queue.js';
+import { Dispatcher } from './dispatcher.js';
+import { Reconciler, type ReconcilerContext } from './reconciler.js';
+import { KubernetesRequestStore } from './request-store.js';
+import { skipReporter } from './skip-reporter.js';
+import { WakeUps } from './wake-ups.js';
 import { projectRequest } from './request-projection.js';
-import { projectWorkflow } from './workflow-projection.js';
+import { projectWorkflow, type ProjectionLimits } from './workflow-projection.js';
 
 export interface ManagerSettings {
   namespaces: string[];
@@ -26,61 +27,65 @@ export interface ManagerSettings {
   watchTimeoutSeconds: number;
   errorBackoffBaseMs: number;
   errorBackoffMaxMs: number;
+  maxWorkflowNodes: number;
+  maxNodeStatusBytes: number;
 }
 
 export type ManagerContext = Omit<ReconcilerContext, 'requests' | 'workflows'>;
 
-const startsWaitingForApprovals = (request: ResumeRequest, previous: ResumeRequest | undefined) =>
-  request.status?.reason === Reason.ApprovalsPending && previous?.status?.reason !== Reason.ApprovalsPending;
-
-const keyOf = (object: { metadata?: { namespace?: string; name?: string } }) =>
-  `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+/** How often start() looks whether the caches have synced before it lets workers run. */
+const SYNC_POLL_MS = 50;
 
 export class Manager {
   private readonly requestCaches: Reflector<ResumeRequest>[];
   /** Keyed by namespace, or '' for the cache of all namespaces. */
   private readonly workflowCaches = new Map<string, Reflector<Workflow>>();
-  private readonly waitingByTask = new NamespacedIndex();
-  /** Requests that name their workflow and no task: woken by that workflow's changes. */
-  private readonly waitingByWorkflow = new NamespacedIndex();
-  private readonly workflowsByTask = new NamespacedIndex();
+  private readonly wakeUps: WakeUps;
   private readonly queue: WorkQueue;
-  private readonly backoff: ErrorBackoff;
-  private readonly reconciler: Reconciler;
+  private readonly dispatcher: Dispatcher;
   private readonly api: k8s.CustomObjectsApi;
-  private readonly logger: Logger;
-  private readonly metrics: Metrics;
-  private readonly domain: DomainConfig;
+  private readonly clock: Clock;
+  private readonly limits: ProjectionLimits;
+  private started = false;
 
-  constructor(kubeConfig: k8s.KubeConfig, settings: ManagerSettings, context: ManagerContext) {
-    this.logger = context.logger;
-    this.metrics = context.metrics;
-    this.domain = context.domain;
+  constructor(
+    kubeConfig: k8s.KubeConfig,
+    settings: ManagerSettings,
+    private readonly context: ManagerContext,
+    clock: Clock = systemClock,
+  ) {
+    this.clock = clock;
     this.api = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+    this.wakeUps = new WakeUps(context.domain);
     this.queue = new WorkQueue({
       concurrency: settings.concurrency,
-      onDepthChange: (depth) => this.metrics.queueDepth.set(depth),
+      onDepthChange: (depth) => context.metrics.queueDepth.set(depth),
     });
-    this.backoff = new ErrorBackoff(settings.errorBackoffBaseMs, settings.errorBackoffMaxMs);
     const scopes = settings.namespaces.length > 0 ? settings.namespaces : [undefined];
     const common = {
-      kubeConfig,
-      logger: this.logger,
-      relistIntervalMs: settings.resyncIntervalMs,
+      logger: context.logger,
+      resyncIntervalMs: settings.resyncIntervalMs,
       watchTimeoutSeconds: settings.watchTimeoutSeconds,
-      backoffInitialMs: 500,
-      backoffMaxMs: 30_000,
+      clock,
     };
+    const limits: ProjectionLimits = {
+      maxNodes: settings.maxWorkflowNodes,
+      maxInflatedBytes: settings.maxNodeStatusBytes,
+    };
+    this.limits = limits;
     this.requestCaches = scopes.map(
       (namespace) =>
         new Reflector<ResumeRequest>({
           ...common,
-          group: GROUP,
-          version: VERSION,
-          plural: PLURAL,
-          ...(namespace ? { namespace } : {}),
+          source: customObjectsListWatch(kubeConfig, {
+            group: GROUP,
+            version: VERSION,
+            plural: PLURAL,
+            ...(namespace ? { namespace } : {}),
+          }),
           project: projectRequest,
-          onChange: (type, request, previous) => this.onRequestChange(type, request, previous),
+          onChange: (type, request, previous) => this.dispatcher.requestChanged(type, request, previous),
+          onSkipped: skipReporter(context, KIND, `${GROUP}/${VERSION}`),
         }),
     );
     for (const namespace of scopes) {
@@ -88,22 +93,25 @@ export class Manager {
         namespace ?? '',
         new Reflector<Workflow>({
           ...common,
-          group: WORKFLOW_GROUP,
-          version: WORKFLOW_VERSION,
-          plural: WORKFLOW_PLURAL,
-          ...(namespace ? { namespace } : {}),
-          labelSelector: `${this.domain.labels.workflowType}=${this.domain.workflowType}`,
-          project: (raw) => projectWorkflow(raw as Workflow, this.domain),
-          onChange: (type, workflow, previous) => this.onWorkflowChange(type, workflow, previous),
+          source: customObjectsListWatch(kubeConfig, {
+            group: WORKFLOW_GROUP,
+            version: WORKFLOW_VERSION,
+            plural: WORKFLOW_PLURAL,
+            ...(namespace ? { namespace } : {}),
+            labelSelector: `${context.domain.labels.workflowType}=${context.domain.workflowType}`,
+          }),
+          project: (raw) => projectWorkflow(raw as Workflow, context.domain, limits),
+          onChange: (type, workflow, previous) => this.dispatcher.workflowChanged(type, workflow, previous),
+          onSkipped: skipReporter(context, 'Workflow', `${WORKFLOW_GROUP}/${WORKFLOW_VERSION}`),
         }),
       );
     }
-    this.reconciler = new Reconciler({
+    const store = new KubernetesRequestStore(this.api, context.logger);
+    const reconciler = new Reconciler({
       ...context,
       requests: {
-        get: (namespace, name) => this.getRequest(namespace, name),
-        delete: (request) => this.deleteRequest(request),
-        settled: (request) => this.settled(keyOf(request)),
+        get: (namespace, name) => store.get(namespace, name),
+        delete: (request) => store.delete(request),
         unsettledOfTask: (namespace, taskId) => this.unsettledOfTask(namespace, taskId),
       },
       workflows: {
@@ -111,166 +119,61 @@ export class Manager {
         readWhole: (namespace, resolved) => this.readWhole(namespace, resolved),
       },
     });
+    this.dispatcher = new Dispatcher({
+      queue: this.queue,
+      wakeUps: this.wakeUps,
+      reconcile: (input) => reconciler.reconcile(input),
+      errorBackoff: { initialMs: settings.errorBackoffBaseMs, maxMs: settings.errorBackoffMaxMs },
+      ttlSecondsAfterFinished: context.ttlSecondsAfterFinished,
+      now: context.now,
+      logger: context.logger,
+      metrics: context.metrics,
+    });
+  }
+
+  private get caches(): Array<Reflector<ResumeRequest> | Reflector<Workflow>> {
+    return [...this.workflowCaches.values(), ...this.requestCaches];
   }
 
   /** True once every cache has listed at least once. */
   get ready(): boolean {
-    return [...this.requestCaches, ...this.workflowCaches.values()].every((cache) => cache.hasSynced);
+    return this.caches.every((cache) => cache.hasSynced);
   }
 
+  /** Starts the caches, and the workers once every cache has synced: no decision on a partial view. */
   start(): void {
-    this.logger.info('starting controller');
-    for (const cache of [...this.workflowCaches.values(), ...this.requestCaches]) cache.start();
-    this.queue.start((key) => this.process(key));
+    this.context.logger.info('starting controller');
+    this.started = true;
+    for (const cache of this.caches) cache.start();
+    const startWorkers = () => {
+      if (!this.started) return;
+      if (!this.ready) return void this.clock.after(SYNC_POLL_MS, startWorkers);
+      this.context.logger.info('caches synced, starting workers');
+      this.queue.start((key) => this.dispatcher.process(key));
+    };
+    startWorkers();
   }
 
   /** Stops intake and waits up to `drainTimeoutMs` for reconciles in flight. */
   async stop(drainTimeoutMs: number): Promise<boolean> {
-    for (const cache of [...this.workflowCaches.values(), ...this.requestCaches]) cache.stop();
+    this.started = false;
+    for (const cache of this.caches) cache.stop();
     const drained = await this.queue.shutdown(drainTimeoutMs);
-    this.logger.info('controller stopped', { drained });
+    this.context.logger.info('controller stopped', { drained });
     return drained;
-  }
-
-  private async process(key: string): Promise<void> {
-    try {
-      const result = await this.reconciler.reconcile(key);
-      this.backoff.forget(key);
-      if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
-    } catch (error) {
-      const kind = classifyError(error);
-      this.metrics.reconcileErrorsTotal.inc({ kind });
-      if (kind === 'conflict') {
-        // Our read was stale (normally our own earlier write): look again on fresh state.
-        this.logger.debug('conflict, requeueing', { request: key });
-        this.queue.addAfter(key, 0);
-        return;
-      }
-      // Outcomes retrying cannot change are written to status by the reconciler; what is thrown
-      // is an API or programming error, retried with backoff (and visible in logs and metrics)
-      // rather than dropped until the next resync.
-      const delay = this.backoff.next(key);
-      this.logger.log(kind === 'terminal' ? 'error' : 'warn', 'reconcile failed, requeueing', {
-        request: key,
-        kind,
-        retryInMs: delay,
-        error: describeError(error),
-      });
-      this.queue.addAfter(key, delay);
-    }
-  }
-
-  private onRequestChange(type: ChangeType, request: ResumeRequest, previous?: ResumeRequest): void {
-    const key = keyOf(request);
-    const phase = request.status?.phase;
-    if (startsWaitingForApprovals(request, previous)) this.wakeTask(key, request);
-    if (type === 'deleted' || (phase && isTerminalPhase(phase))) {
-      this.stopWaking(key);
-    } else {
-      const taskId = request.status?.taskId ?? request.spec?.taskId;
-      this.waitingByTask.set(key, request.metadata.namespace!, taskId);
-      this.waitingByWorkflow.set(
-        key,
-        request.metadata.namespace!,
-        taskId ? undefined : request.spec?.workflowName,
-      );
-    }
-    if (type === 'deleted') return;
-    // Our own status writes come back as modifications; only a changed generation or a fresh
-    // object needs a reconcile (terminal requests still need one to schedule their TTL).
-    if (type === 'modified' && request.status?.observedGeneration === request.metadata.generation) return;
-    this.queue.add(key);
-  }
-
-  /**
-   * An approval that starts waiting at a gate wakes the task's other waiting requests: two
-   * approvals decided at the same moment each count the other on this second look.
-   */
-  private wakeTask(key: string, request: ResumeRequest): void {
-    const taskId = request.status?.taskId;
-    if (!taskId) return;
-    for (const other of this.waitingByTask.keysFor(request.metadata.namespace!, taskId)) {
-      if (other !== key) this.queue.add(other);
-    }
-  }
-
-  private unsettledOfTask(namespace: string, taskId: string): ResumeRequest[] {
-    return this.waitingByTask.keysFor(namespace, taskId).flatMap((key) => {
-      const name = key.slice(namespace.length + 1);
-      const cached = this.requestCaches.map((cache) => cache.get(namespace, name)).find(Boolean);
-      return cached ? [cached] : [];
-    });
-  }
-
-  private stopWaking(key: string): void {
-    this.waitingByTask.remove(key);
-    this.waitingByWorkflow.remove(key);
-  }
-
-  /** Settled by its reconcile: no more wake-ups, including one its own resume already caused. */
-  private settled(key: string): void {
-    this.stopWaking(key);
-    this.queue.discardPendingRerun(key);
-  }
-
-  private onWorkflowChange(type: ChangeType, workflow: Workflow, previous: Workflow | undefined): void {
-    const key = keyOf(workflow);
-    const namespace = workflow.metadata.namespace;
-    const taskId = workflow.metadata.labels?.[this.domain.labels.taskId];
-    if (type === 'deleted') this.workflowsByTask.remove(key);
-    else this.workflowsByTask.set(key, namespace, taskId);
-    const previousTask = previous?.metadata.labels?.[this.domain.labels.taskId];
-    for (const task of new Set([taskId, previousTask])) {
-      if (!task) continue;
-      for (const requestKey of this.waitingByTask.keysFor(namespace, task)) this.queue.add(requestKey);
-    }
-    for (const requestKey of this.waitingByWorkflow.keysFor(namespace, workflow.metadata.name))
-      this.queue.add(requestKey);
-  }
-
-  private async getRequest(namespace: string, name: string): Promise<ResumeRequest | undefined> {
-    try {
-      return (await this.api.getNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        namespace,
-        name,
-      })) as ResumeRequest;
-    } catch (error) {
-      if (classifyError(error) === 'not-found') return undefined;
-      throw error;
-    }
-  }
-
-  private async deleteRequest(request: ResumeRequest): Promise<void> {
-    try {
-      await this.api.deleteNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        namespace: request.metadata.namespace!,
-        name: request.metadata.name!,
-        body: {
-          preconditions: { uid: request.metadata.uid, resourceVersion: request.metadata.resourceVersion },
-        },
-      });
-      this.logger.info('deleted finished request after its TTL', { request: keyOf(request) });
-    } catch (error) {
-      if (classifyError(error) !== 'not-found') throw error;
-    }
   }
 
   private candidates(namespace: string, target: ResolvedRequest): Workflow[] {
     const cache = this.workflowCache(namespace);
     if (!cache) return [];
-    if (target.taskId === undefined) {
-      const named = target.workflowName === undefined ? undefined : cache.get(namespace, target.workflowName);
-      return named ? [named] : [];
-    }
-    return this.workflowsByTask
-      .keysFor(namespace, target.taskId)
-      .map((key) => cache.get(namespace, key.slice(namespace.length + 1)))
+    const names =
+      target.taskId === undefined
+        ? target.workflowName === undefined
+          ? []
+          : [target.workflowName]
+        : this.wakeUps.workflowsOfTask(namespace, target.taskId);
+    return names
+      .map((name) => cache.get(namespace, name))
       .filter((workflow): workflow is Workflow => workflow !== undefined);
   }
 
@@ -281,10 +184,26 @@ export class Manager {
       version: WORKFLOW_VERSION,
       plural: WORKFLOW_PLURAL,
       namespace,
-      labelSelector: workflowLabelSelector(resolved, this.domain),
+      labelSelector: workflowLabelSelector(resolved, this.context.domain),
       ...(fieldSelector ? { fieldSelector } : {}),
     })) as { items: Workflow[] };
-    return list.items;
+    // The same checks as the cache's: a workflow it would skip is not decided on here either.
+    return list.items.filter((workflow) => {
+      try {
+        projectWorkflow(workflow, this.context.domain, this.limits);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /** The task's unsettled requests, from the cache: what an approval gate counts. */
+  private unsettledOfTask(namespace: string, taskId: string): ResumeRequest[] {
+    return this.wakeUps.requestsOfTask(namespace, taskId).flatMap((name) => {
+      const cached = this.requestCaches.map((cache) => cache.get(namespace, name)).find(Boolean);
+      return cached ? [cached] : [];
+    });
   }
 
   private workflowCache(namespace: string): Reflector<Workflow> | undefined {

@@ -1,24 +1,33 @@
 // reconcile(namespace/name) for one ResumeRequest: read the request and the workflows of its
-// task, let the pure core decide, act at most once, write the status once, and say when to look
-// again. Level-triggered: it never relies on which event woke it, so it can run any number of
-// times with the same outcome; all progress lives in the request's status and in the marker
-// annotation the resume writes on the workflow.
+// task, let the pure core decide, act at most once, write the status once, and return what
+// should happen next. Level-triggered: it never relies on which event woke it, so it can run any
+// number of times with the same outcome; all progress lives in the request's status and in the
+// marker annotation the resume writes on the workflow. It never reaches back into the dispatcher:
+// the queue, the backoff and the wake-up indexes act on what it returns.
 import { isTerminalPhase, type ResumeRequest } from '../api/resume-request.js';
 import type { Workflow } from '../api/workflow.js';
 import type { DomainConfig } from '../domain/config.js';
+import { isOutcome } from '../domain/outcome.js';
 import { resolveRequest, type ResolvedRequest } from '../domain/correlate.js';
 import { decide, type Decision } from '../domain/decide.js';
+import { Reason } from '../domain/reasons.js';
 import type { Logger } from '../observability/logger.js';
-import { waiting, type Finish, type Resolved } from './next-status.js';
+import { waiting, type Finish } from './next-status.js';
 import { RequestReporter, type ReporterContext } from './request-reporter.js';
 import { ResumeStep, type ResumeStepContext } from './resume-step.js';
-import { done, requeueAfter, type ReconcileResult } from './result.js';
+import { done, requeueAfter, settled, type ReconcileResult } from './result.js';
+import type { Turn } from './turn.js';
+
+/**
+ * Turns in a row whose target moved under the write before the request settles as NoProgress.
+ * With the dispatcher's backoff between them (from 200 ms, doubling, at most 30 s) that is
+ * about a minute and a half: plenty for a workflow cache that lagged to catch up.
+ */
+export const MAX_STALLED_TURNS = 10;
 
 export interface RequestStore {
   get(namespace: string, name: string): Promise<ResumeRequest | undefined>;
   delete(request: ResumeRequest): Promise<void>;
-  /** The request reached a final phase: workflow changes need not wake it any more. */
-  settled(request: ResumeRequest): void;
   /** The task's requests that have not settled, from the cache: what an approval gate counts. */
   unsettledOfTask(namespace: string, taskId: string): ResumeRequest[];
 }
@@ -44,32 +53,56 @@ export interface ReconcilerContext extends ReporterContext, ResumeStepContext {
   now: () => Date;
 }
 
+/** What the dispatcher knows of a key when it hands it over. */
+export interface TurnInput {
+  key: string;
+  stalledTurns: number;
+}
+
+/** Milliseconds until a finished request's TTL runs out (≤ 0: due); undefined when it never expires. */
+export function expiresInMs(
+  request: ResumeRequest,
+  ttlSecondsAfterFinished: number,
+  now: Date,
+): number | undefined {
+  if (ttlSecondsAfterFinished === 0) return undefined;
+  const completed = Date.parse(request.status?.completionTime ?? '');
+  if (!Number.isFinite(completed)) return undefined;
+  return completed + ttlSecondsAfterFinished * 1000 - now.getTime();
+}
+
 export class Reconciler {
   private readonly reporter: RequestReporter;
   private readonly resumeStep: ResumeStep;
 
   constructor(private readonly ctx: ReconcilerContext) {
     this.reporter = new RequestReporter(ctx);
-    this.resumeStep = new ResumeStep(ctx, this.reporter);
+    this.resumeStep = new ResumeStep(ctx, this.reporter, (turn, finish) => this.finish(turn, finish));
   }
 
-  async reconcile(key: string): Promise<ReconcileResult> {
+  async reconcile({ key, stalledTurns }: TurnInput): Promise<ReconcileResult> {
     const [namespace, name] = key.split('/') as [string, string];
     const request = await this.ctx.requests.get(namespace, name);
     if (!request) return done;
-    const log = this.ctx.logger.child({
-      request: key,
-      deliveryId: request.spec.github?.deliveryId,
-      task: request.status?.taskId ?? request.spec.taskId,
-    });
-    const now = this.ctx.now();
-    if (request.status?.phase && isTerminalPhase(request.status.phase)) return this.expire(request, now);
+    const turn: Turn = {
+      request,
+      namespace,
+      now: this.ctx.now(),
+      ids: {},
+      stalledTurns,
+      log: this.ctx.logger.child({
+        request: key,
+        deliveryId: request.spec.github?.deliveryId,
+        task: request.status?.taskId ?? request.spec.taskId,
+      }),
+    };
+    if (request.status?.phase && isTerminalPhase(request.status.phase)) return this.expire(turn);
 
     const resolved = resolveRequest(request, this.ctx.domain);
-    if ('reason' in resolved) {
-      const outcome = { phase: resolved.phase, reason: resolved.reason, message: resolved.message };
-      return this.finish(request, {}, outcome, now, log);
+    if (isOutcome(resolved)) {
+      return this.finish(turn, { phase: resolved.phase, reason: resolved.reason, message: resolved.message });
     }
+    turn.ids = { taskId: resolved.taskId, eventType: resolved.eventType };
     const readsWorkflow = request.spec.validationRules?.some((rule) => rule.field.startsWith('workflow'));
     const listed = readsWorkflow
       ? await this.ctx.workflows.readWhole(namespace, resolved)
@@ -77,21 +110,28 @@ export class Reconciler {
     const workflows = await this.hydrateOffloaded(listed);
     const others =
       resolved.taskId === undefined ? [] : this.ctx.requests.unsettledOfTask(namespace, resolved.taskId);
-    const decision = decide({ request, resolved, workflows, now, config: this.ctx.domain, others });
-    const ids: Resolved = { taskId: resolved.taskId, eventType: resolved.eventType };
-    log.debug('decided', {
+    const decision = decide({ request, resolved, workflows, now: turn.now, config: this.ctx.domain, others });
+    turn.log.debug('decided', {
       action: decision.action,
       workflow: 'workflowName' in decision ? decision.workflowName : undefined,
     });
 
     switch (decision.action) {
       case 'complete':
-        return this.finish(request, ids, decision, now, log);
+        return this.finish(turn, decision);
       case 'wait':
-        return this.wait(request, ids, decision, now, log);
+        return this.wait(turn, decision);
       case 'resume': {
-        const outcome = await this.resumeStep.run(request, ids, decision, now, log);
-        return outcome.settled ? this.settled(request) : requeueAfter(outcome.requeueAfterMs);
+        const result = await this.resumeStep.run(turn, decision);
+        if (result.kind !== 'decide-again' || stalledTurns + 1 < MAX_STALLED_TURNS) return result;
+        return this.finish(turn, {
+          phase: 'Failed',
+          reason: Reason.NoProgress,
+          workflowName: decision.workflowName,
+          message:
+            `workflow ${decision.workflowName} changed under each of ${MAX_STALLED_TURNS} resume attempts in a row ` +
+            `(last: ${result.detail}); create a new ResumeRequest if it should still be resumed`,
+        });
       }
     }
   }
@@ -109,57 +149,37 @@ export class Reconciler {
     );
   }
 
-  private async wait(
-    request: ResumeRequest,
-    ids: Resolved,
-    decision: Extract<Decision, { action: 'wait' }>,
-    now: Date,
-    log: Logger,
-  ): Promise<ReconcileResult> {
-    const status = waiting(request, ids, decision, now);
+  private async wait(turn: Turn, decision: Extract<Decision, { action: 'wait' }>): Promise<ReconcileResult> {
+    const { request, now } = turn;
+    const status = waiting(request, turn.ids, decision, now);
     if (request.status?.phase !== 'Waiting' || request.status.reason !== decision.reason) {
-      log.info('waiting', { reason: decision.reason, workflow: decision.workflowName });
-      await this.reporter.write(request, status);
-      await this.reporter.event(request, 'Normal', decision.reason, decision.message);
+      turn.log.info('waiting', { reason: decision.reason, workflow: decision.workflowName });
+      await this.reporter.write(turn, status);
+      await this.reporter.event(turn, 'Normal', decision.reason, decision.message);
     } else if (
       request.status.message !== status.message ||
       request.status.observedGeneration !== status.observedGeneration
     ) {
-      await this.reporter.write(request, status);
+      await this.reporter.write(turn, status);
     }
     // Workflow changes wake the request through the indexes; this is the safety net and the deadline.
     const untilDeadline = decision.deadline.getTime() - now.getTime();
     return requeueAfter(Math.max(0, Math.min(untilDeadline + 1, this.ctx.maxWaitRecheckMs)));
   }
 
-  private async finish(
-    request: ResumeRequest,
-    ids: Resolved,
-    finish: Finish,
-    now: Date,
-    log: Logger,
-  ): Promise<ReconcileResult> {
-    await this.reporter.finish(request, ids, finish, now, log);
-    return this.settled(request);
+  private async finish(turn: Turn, finish: Finish): Promise<ReconcileResult> {
+    await this.reporter.finish(turn, finish);
+    return settled(
+      this.ctx.ttlSecondsAfterFinished === 0 ? undefined : this.ctx.ttlSecondsAfterFinished * 1000,
+    );
   }
 
   /** Deletes a finished request once its TTL has passed; otherwise looks again when it will have. */
-  private async expire(request: ResumeRequest, now: Date): Promise<ReconcileResult> {
-    const ttlMs = this.ctx.ttlSecondsAfterFinished * 1000;
-    if (ttlMs === 0) return done;
-    const completed = Date.parse(request.status?.completionTime ?? '');
-    if (!Number.isFinite(completed)) return done;
-    const remaining = completed + ttlMs - now.getTime();
+  private async expire(turn: Turn): Promise<ReconcileResult> {
+    const remaining = expiresInMs(turn.request, this.ctx.ttlSecondsAfterFinished, turn.now);
+    if (remaining === undefined) return done;
     if (remaining > 0) return requeueAfter(remaining);
-    await this.ctx.requests.delete(request);
+    await this.ctx.requests.delete(turn.request);
     return done;
-  }
-
-  /** Comes back when the finished request's TTL has passed. */
-  private settled(request: ResumeRequest): ReconcileResult {
-    this.ctx.requests.settled(request);
-    return this.ctx.ttlSecondsAfterFinished === 0
-      ? done
-      : requeueAfter(this.ctx.ttlSecondsAfterFinished * 1000);
   }
 }

@@ -1,11 +1,11 @@
 // Everything a reconcile tells the world about a request, in one place: its status (one merge
 // patch per decision), a Kubernetes Event, the requests_total metric and the log line.
-import { GROUP, KIND, VERSION, type ResumeRequest, type ResumeRequestStatus } from '../api/resume-request.js';
+import { GROUP, KIND, VERSION, type ResumeRequestStatus } from '../api/resume-request.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Logger } from '../observability/logger.js';
-import type { EventRecorder, EventType } from '../runtime/event-recorder.js';
-import { finished, type Finish, type Resolved } from './next-status.js';
+import type { EventRecorder, EventSeverity } from '../runtime/event-recorder.js';
+import { finished, type Finish } from './next-status.js';
 import type { StatusWriter } from './status-writer.js';
+import type { Turn } from './turn.js';
 
 export interface ReporterContext {
   statusWriter: Pick<StatusWriter, 'write'>;
@@ -16,40 +16,36 @@ export interface ReporterContext {
 export class RequestReporter {
   constructor(private readonly ctx: ReporterContext) {}
 
-  async write(request: ResumeRequest, status: ResumeRequestStatus): Promise<void> {
-    await this.ctx.statusWriter.write(request, status);
+  async write(turn: Turn, status: ResumeRequestStatus): Promise<void> {
+    await this.ctx.statusWriter.write(turn.request, status);
   }
 
-  event(request: ResumeRequest, type: EventType, reason: string, message: string): Promise<void> {
+  event(turn: Turn, severity: EventSeverity, reason: string, message: string): Promise<void> {
+    const { metadata } = turn.request;
     return this.ctx.events.record(
       {
         apiVersion: `${GROUP}/${VERSION}`,
         kind: KIND,
-        namespace: request.metadata.namespace!,
-        name: request.metadata.name!,
-        ...(request.metadata.uid ? { uid: request.metadata.uid } : {}),
+        namespace: turn.namespace,
+        name: metadata.name!,
+        ...(metadata.uid ? { uid: metadata.uid } : {}),
       },
-      type,
+      severity,
       reason,
       message,
     );
   }
 
   /** Settles the request: its final status, counted, logged and announced. */
-  async finish(request: ResumeRequest, ids: Resolved, finish: Finish, now: Date, log: Logger): Promise<void> {
-    await this.write(request, finished(request, ids, finish, now));
+  async finish(turn: Turn, finish: Finish): Promise<void> {
+    await this.write(turn, finished(turn.request, turn.ids, finish, turn.now));
     this.ctx.metrics.requestsTotal.inc({ phase: finish.phase, reason: finish.reason });
-    log.info('finished', {
+    turn.log.info('finished', {
       phase: finish.phase,
       reason: finish.reason,
       workflow: finish.workflowName,
       detail: finish.message,
     });
-    await this.event(
-      request,
-      finish.phase === 'Failed' ? 'Warning' : 'Normal',
-      finish.reason,
-      finish.message,
-    );
+    await this.event(turn, finish.phase === 'Failed' ? 'Warning' : 'Normal', finish.reason, finish.message);
   }
 }

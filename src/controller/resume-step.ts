@@ -2,7 +2,6 @@
 // means for the request: settled as resumed or failed, a retry scheduled after a backoff delay
 // (a requeue, so no worker sleeps), deferred while a breaker is open, or decided again when the
 // workflow moved on under it.
-import type { ResumeRequest } from '../api/resume-request.js';
 import type { ResumeBackend } from '../backends/backend.js';
 import type { Decision } from '../domain/decide.js';
 import { describeError } from '../domain/errors.js';
@@ -12,8 +11,10 @@ import { afterFailedAttempt } from '../resilience/attempt-policy.js';
 import type { BreakerRegistry } from '../resilience/breakers.js';
 import { formatDelay, type RetrySettings } from '../resilience/retry-schedule.js';
 import type { EventRecorder } from '../runtime/event-recorder.js';
-import { circuitOpen, retrying, type Resolved } from './next-status.js';
+import { circuitOpen, retrying, type Finish } from './next-status.js';
 import type { RequestReporter } from './request-reporter.js';
+import { decideAgain, requeueAfter, type ReconcileResult } from './result.js';
+import type { Turn } from './turn.js';
 
 export type ResumeDecision = Extract<Decision, { action: 'resume' }>;
 
@@ -26,8 +27,8 @@ export interface ResumeStepContext {
   metrics: Metrics;
 }
 
-/** What the step asks of the dispatcher: settled (the reconciler schedules the TTL) or look again. */
-export type StepOutcome = { settled: true } | { settled: false; requeueAfterMs: number };
+/** Settles the request with a final status; the reconciler's, so settling happens in one place. */
+export type Settle = (turn: Turn, finish: Finish) => Promise<ReconcileResult>;
 
 const workflowRef = (namespace: string, name: string) => ({
   apiVersion: 'argoproj.io/v1alpha1',
@@ -40,19 +41,14 @@ export class ResumeStep {
   constructor(
     private readonly ctx: ResumeStepContext,
     private readonly reporter: RequestReporter,
+    private readonly settle: Settle,
   ) {}
 
-  async run(
-    request: ResumeRequest,
-    ids: Resolved,
-    decision: ResumeDecision,
-    now: Date,
-    log: Logger,
-  ): Promise<StepOutcome> {
+  async run(turn: Turn, decision: ResumeDecision): Promise<ReconcileResult> {
+    const { request, namespace, now, log } = turn;
     const next = request.status?.nextAttemptTime ? Date.parse(request.status.nextAttemptTime) : 0;
-    if (next > now.getTime()) return { settled: false, requeueAfterMs: next - now.getTime() };
+    if (next > now.getTime()) return requeueAfter(next - now.getTime());
 
-    const namespace = request.metadata.namespace!;
     const attemptNumber = (request.status?.attempts ?? 0) + 1;
     let result;
     try {
@@ -63,7 +59,6 @@ export class ResumeStep {
           ...(decision.workflowUid === undefined ? {} : { workflowUid: decision.workflowUid }),
           ...(decision.resourceVersion === undefined ? {} : { resourceVersion: decision.resourceVersion }),
           nodeId: decision.nodeId,
-          stage: decision.stage,
           parameters: decision.parameters,
           markerKey: decision.markerKey,
           markerValue: decision.markerValue,
@@ -72,23 +67,24 @@ export class ResumeStep {
         }),
       );
     } catch (error) {
-      return this.failed(request, ids, decision, error, attemptNumber, now, log);
+      return this.afterFailure(turn, decision, error, attemptNumber);
     }
     if (result.outcome === 'stale') {
       this.ctx.metrics.attemptsTotal.inc({ result: 'conflict' });
-      return { settled: false, requeueAfterMs: result.recheckAfterMs ?? 0 };
+      return decideAgain(
+        result.detail ?? `node ${decision.nodeName} is no longer waiting in ${decision.workflowName}`,
+      );
     }
     const workflowName = decision.workflowName;
     if (result.outcome === 'rejected') {
       this.ctx.metrics.attemptsTotal.inc({ result: 'terminal' });
-      const failure = {
+      return this.settle(turn, {
         phase: 'Failed',
         reason: result.reason,
         message: result.message,
         workflowName,
-      } as const;
-      await this.reporter.finish(request, ids, { ...failure, attempts: attemptNumber }, now, log);
-      return { settled: true };
+        attempts: attemptNumber,
+      });
     }
     this.ctx.metrics.attemptsTotal.inc({ result: 'success' });
     const created = Date.parse(request.metadata.creationTimestamp ?? '');
@@ -104,23 +100,16 @@ export class ResumeStep {
       'Resumed',
       `node ${decision.nodeName} resumed by ResumeRequest ${decision.markerValue}`,
     );
-    await this.reporter.finish(
-      request,
-      ids,
-      {
-        phase: 'Succeeded',
-        reason: 'Resumed',
-        message: decision.message,
-        workflowName,
-        resumedNode: decision.nodeName,
-        candidates: decision.candidates,
-        resumeTime: now.toISOString(),
-        attempts: attemptNumber,
-      },
-      now,
-      log,
-    );
-    return { settled: true };
+    return this.settle(turn, {
+      phase: 'Succeeded',
+      reason: 'Resumed',
+      message: decision.message,
+      workflowName,
+      resumedNode: decision.nodeName,
+      candidates: decision.candidates,
+      resumeTime: now.toISOString(),
+      attempts: attemptNumber,
+    });
   }
 
   /**
@@ -149,15 +138,13 @@ export class ResumeStep {
     }
   }
 
-  private async failed(
-    request: ResumeRequest,
-    ids: Resolved,
+  private async afterFailure(
+    turn: Turn,
     decision: ResumeDecision,
     error: unknown,
     attemptNumber: number,
-    now: Date,
-    log: Logger,
-  ): Promise<StepOutcome> {
+  ): Promise<ReconcileResult> {
+    const { request, ids, now, log } = turn;
     const next = afterFailedAttempt(error, attemptNumber, this.ctx.retry, this.ctx.halfOpenAfterMs, now);
     this.ctx.metrics.attemptsTotal.inc({ result: next.metric });
     const workflowName = decision.workflowName;
@@ -170,31 +157,29 @@ export class ResumeStep {
             workflowName,
             nextAttemptTime: next.nextAttemptTime,
           };
-          await this.reporter.write(request, circuitOpen(request, ids, open, now));
+          await this.reporter.write(turn, circuitOpen(request, ids, open, now));
           await this.reporter.event(
-            request,
+            turn,
             'Warning',
             'CircuitOpen',
             `resume of ${workflowName} deferred: circuit breaker open`,
           );
         }
-        return { settled: false, requeueAfterMs: next.delayMs };
+        return requeueAfter(next.delayMs);
       case 'decide-again':
         log.debug('workflow changed during resume, deciding again', {
           workflow: workflowName,
           error: next.detail,
         });
-        return { settled: false, requeueAfterMs: 0 };
-      case 'fail': {
-        const failure = {
+        return decideAgain(next.detail);
+      case 'fail':
+        return this.settle(turn, {
           phase: 'Failed',
           reason: next.reason,
           message: next.message,
           workflowName,
-        } as const;
-        await this.reporter.finish(request, ids, { ...failure, attempts: attemptNumber }, now, log);
-        return { settled: true };
-      }
+          attempts: attemptNumber,
+        });
       case 'retry':
         log.warn('resume attempt failed, retrying', {
           workflow: workflowName,
@@ -203,7 +188,7 @@ export class ResumeStep {
           error: next.detail,
         });
         await this.reporter.write(
-          request,
+          turn,
           retrying(
             request,
             ids,
@@ -219,7 +204,7 @@ export class ResumeStep {
             now,
           ),
         );
-        return { settled: false, requeueAfterMs: next.delayMs };
+        return requeueAfter(next.delayMs);
     }
   }
 }

@@ -2,11 +2,124 @@
 // and the approval gate's, spec.suspend/shutdown, the phase, and only the Suspend nodes
 // (decompressed when Argo compressed them). Decisions need no more, and a workflow with thousands of pod nodes then
 // costs the cache a few hundred bytes. Resumes re-read the full object before writing.
+//
+// A Workflow's status is written by whoever can write the Workflow (the CRD has no status
+// subresource), so it is read as untrusted input: a node map that is not a map of node objects,
+// that inflates past the byte limit or holds more nodes than the node limit, or compressed data
+// that is not gzip, makes the projection throw UnreadableObject. The cache then skips the
+// workflow and reports it; nothing downstream ever sees it.
+import { z } from 'zod';
 import type { Workflow, WorkflowNode } from '../api/workflow.js';
 import type { DomainConfig } from '../domain/config.js';
-import { readNodes } from '../domain/compressed-nodes.js';
+import { decompressNodes } from '../domain/compressed-nodes.js';
+import { UnreadableObject } from '../runtime/reflector.js';
 
-export function projectWorkflow(workflow: Workflow, config: DomainConfig): Workflow {
+export interface ProjectionLimits {
+  /** Most nodes a workflow's node map may hold. */
+  maxNodes: number;
+  /** Most bytes `status.compressedNodes` may inflate to. */
+  maxInflatedBytes: number;
+}
+
+export const SkipReason = {
+  InvalidNodeStatus: 'InvalidNodeStatus',
+  InvalidCompressedNodes: 'InvalidCompressedNodes',
+  NodeStatusTooLarge: 'NodeStatusTooLarge',
+} as const;
+
+// Go writes an unset time (and some unset strings) as null rather than leaving it out.
+const text = z.string().max(4096).nullish();
+const parameters = z.object({
+  parameters: z.array(z.looseObject({ name: z.string(), value: text })).nullish(),
+});
+
+/** The fields of a Suspend node the decision and the resume read, with the types they expect. */
+const suspendNodeSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  type: z.literal('Suspend'),
+  displayName: text,
+  phase: text,
+  templateName: text,
+  templateRef: z.looseObject({ name: text, template: text }).nullish(),
+  startedAt: text,
+  finishedAt: text,
+  boundaryID: text,
+  message: z.string().nullish(),
+  inputs: parameters.loose().nullish(),
+  outputs: parameters.loose().nullish(),
+});
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function nodeMap(workflow: Workflow, limits: ProjectionLimits): Record<string, unknown> {
+  const status = workflow.status!;
+  const inline: unknown = status.nodes;
+  if (inline !== undefined && inline !== null && !isRecord(inline))
+    throw new UnreadableObject(SkipReason.InvalidNodeStatus, 'status.nodes is not a map of nodes');
+  if ((inline && Object.keys(inline).length > 0) || !status.compressedNodes) return inline ?? {};
+  if (typeof status.compressedNodes !== 'string')
+    throw new UnreadableObject(SkipReason.InvalidCompressedNodes, 'status.compressedNodes is not a string');
+  try {
+    return decompressNodes(status.compressedNodes, limits.maxInflatedBytes);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new UnreadableObject(
+        SkipReason.NodeStatusTooLarge,
+        `status.compressedNodes inflates past ${limits.maxInflatedBytes} bytes`,
+      );
+    throw new UnreadableObject(
+      SkipReason.InvalidCompressedNodes,
+      `status.compressedNodes is not base64 of gzip of a JSON map: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** The Suspend nodes of a node map, each checked; throws UnreadableObject on any bad node. */
+function suspendNodes(
+  nodes: Record<string, unknown>,
+  limits: ProjectionLimits,
+): Record<string, WorkflowNode> {
+  const ids = Object.keys(nodes);
+  if (ids.length > limits.maxNodes)
+    throw new UnreadableObject(
+      SkipReason.NodeStatusTooLarge,
+      `the node map holds ${ids.length} nodes, more than the limit of ${limits.maxNodes}`,
+    );
+  const kept: Record<string, WorkflowNode> = {};
+  for (const id of ids) {
+    const node = nodes[id];
+    if (!isRecord(node) || typeof node.type !== 'string')
+      throw new UnreadableObject(
+        SkipReason.InvalidNodeStatus,
+        `node ${JSON.stringify(id.slice(0, 100))} is not a node`,
+      );
+    if (node.type !== 'Suspend') continue;
+    const parsed = suspendNodeSchema.safeParse(node);
+    const problem = parsed.success
+      ? parsed.data.id === id
+        ? undefined
+        : 'its id is not its key in the node map'
+      : parsed.error.issues
+          .slice(0, 3)
+          .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+          .join('; ');
+    if (problem)
+      throw new UnreadableObject(
+        SkipReason.InvalidNodeStatus,
+        `suspend node ${JSON.stringify(id.slice(0, 100))} cannot be read: ${problem}`,
+      );
+    kept[id] = node as WorkflowNode;
+  }
+  return kept;
+}
+
+export function projectWorkflow(
+  workflow: Workflow,
+  config: DomainConfig,
+  limits: ProjectionLimits,
+): Workflow {
   const { metadata, spec, status } = workflow;
   const annotations = Object.fromEntries(
     Object.entries(metadata.annotations ?? {}).filter(
@@ -29,20 +142,16 @@ export function projectWorkflow(workflow: Workflow, config: DomainConfig): Workf
     },
   };
   if (!status) return projected;
+  if (!isRecord(status)) throw new UnreadableObject(SkipReason.InvalidNodeStatus, 'status is not an object');
   projected.status = {
-    ...(status.phase !== undefined ? { phase: status.phase } : {}),
-    ...(status.offloadNodeStatusVersion ? { offloadNodeStatusVersion: status.offloadNodeStatusVersion } : {}),
+    ...(typeof status.phase === 'string' ? { phase: status.phase } : {}),
+    ...(status.offloadNodeStatusVersion
+      ? { offloadNodeStatusVersion: String(status.offloadNodeStatusVersion) }
+      : {}),
   };
-  const read = readNodes(workflow);
-  if (!read.ok) {
-    // Keep what makes it unreadable, so the decision reports the same reason a full read would.
-    if (status.compressedNodes) projected.status.compressedNodes = status.compressedNodes;
-    return projected;
-  }
-  const suspendNodes: Record<string, WorkflowNode> = {};
-  for (const [id, node] of Object.entries(read.nodes)) {
-    if (node.type === 'Suspend') suspendNodes[id] = node;
-  }
-  projected.status.nodes = suspendNodes;
+  // Offloaded node status lives in Argo's database: the decision reports it or reads it through
+  // argo-server, so the cache keeps no nodes for it.
+  if (status.offloadNodeStatusVersion) return projected;
+  projected.status.nodes = suspendNodes(nodeMap(workflow, limits), limits);
   return projected;
 }

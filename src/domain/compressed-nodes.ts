@@ -6,7 +6,7 @@ import type { Workflow, WorkflowNode } from '../api/workflow.js';
 import { Reason } from './reasons.js';
 
 /** Compressed node maps larger than this once inflated are refused rather than parsed. */
-const MAX_INFLATED_BYTES = 64 << 20;
+export const MAX_INFLATED_BYTES = 64 << 20;
 
 export type NodesRead =
   | { ok: true; nodes: Record<string, WorkflowNode>; compressed: boolean }
@@ -20,10 +20,13 @@ export function compressNodes(nodes: Record<string, WorkflowNode>): string {
   return gzipSync(JSON.stringify(nodes)).toString('base64');
 }
 
-/** Throws when the text is not base64 of gzip of a JSON object. */
-export function decompressNodes(compressed: string): Record<string, WorkflowNode> {
+/** Throws when the text is not base64 of gzip of a JSON object, or inflates past `maxBytes`. */
+export function decompressNodes(
+  compressed: string,
+  maxBytes: number = MAX_INFLATED_BYTES,
+): Record<string, WorkflowNode> {
   const nodes: unknown = JSON.parse(
-    gunzipSync(Buffer.from(compressed, 'base64'), { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8'),
+    gunzipSync(Buffer.from(compressed, 'base64'), { maxOutputLength: maxBytes }).toString('utf8'),
   );
   if (typeof nodes !== 'object' || nodes === null || Array.isArray(nodes)) {
     throw new Error('compressed nodes are not a JSON object');

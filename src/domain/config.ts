@@ -1,6 +1,6 @@
 // What the decision rules are parameterised by: label keys, the stage map, how GitHub events and
 // branch names map to event types and task ids, timeouts, the duplicate policy and how far GitHub
-// is trusted. The defaults follow the conventions in CONTRACTS.md; the controller validates
+// is trusted. The defaults follow the conventions in docs/interfaces.md; the controller validates
 // overrides with the schema.
 import { z } from 'zod';
 import { AUTHOR_ASSOCIATIONS, EVENT_TYPES, GITHUB_EVENTS, REVIEW_STATES } from '../api/resume-request.js';

@@ -45,6 +45,7 @@ export const Reason = {
   UnexpectedParameter: 'UnexpectedParameter',
   // Failed: talking to the API
   RetriesExhausted: 'RetriesExhausted',
+  NoProgress: 'NoProgress',
   BackendError: 'BackendError',
 } as const;
 

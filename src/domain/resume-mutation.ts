@@ -21,7 +21,7 @@ export interface ResumeMutation {
   now: Date;
 }
 
-export type ResumeResult =
+export type MutationResult =
   | { ok: true; workflow: Workflow; changed: boolean }
   | { ok: false; reason: Reason; message: string };
 
@@ -103,7 +103,7 @@ function fillDefaults(parameters: WorkflowParameter[] | undefined): Failure | un
  * Resumes one node. Pure: the input is not modified. Applying it to its own result changes
  * nothing (`changed: false`), so a retried write after a lost response is harmless.
  */
-export function applyResume(workflow: Workflow, mutation: ResumeMutation): ResumeResult {
+export function applyResume(workflow: Workflow, mutation: ResumeMutation): MutationResult {
   const read = readNodes(workflow);
   if (!read.ok) return { ok: false, reason: read.reason, message: read.message };
   const name = workflow.metadata.name;

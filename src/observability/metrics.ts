@@ -1,5 +1,5 @@
-// Prometheus metrics named in CONTRACTS.md (prefix workflow_resume_), each on a registry of its
-// own so that several operators in one process (tests) do not collide.
+// The operator's Prometheus metrics (prefix workflow_resume_, listed in docs/interfaces.md), each
+// on a registry of its own so that several operators in one process (tests) do not collide.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
@@ -12,6 +12,7 @@ export interface Metrics {
   queueDepth: Gauge;
   reconcileErrorsTotal: Counter<'kind'>;
   isLeader: Gauge;
+  objectsSkippedTotal: Counter<'kind' | 'reason'>;
 }
 
 export function createMetrics(options: { defaultMetrics: boolean }): Metrics {
@@ -64,6 +65,12 @@ export function createMetrics(options: { defaultMetrics: boolean }): Metrics {
     isLeader: new Gauge({
       name: 'workflow_resume_leader',
       help: '1 while this replica holds the leader lease',
+      registers,
+    }),
+    objectsSkippedTotal: new Counter({
+      name: 'workflow_resume_objects_skipped_total',
+      help: 'Objects a cache skipped because they cannot be read, by kind and reason (once per resourceVersion)',
+      labelNames: ['kind', 'reason'],
       registers,
     }),
   };

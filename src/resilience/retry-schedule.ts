@@ -1,11 +1,10 @@
-// The delays between resume attempts: exponential with a ±jitter factor, computed by cockatiel's
-// ExponentialBackoff. Attempts are counted in the ResumeRequest status rather than in a loop
-// inside one reconcile, so a wait between attempts is a requeue (no worker sleeps) and the
-// count survives a restart of the operator.
-import { ExponentialBackoff, type IBackoff } from 'cockatiel';
+// The delays between resume attempts: exponential with a ±jitter factor. Attempts are counted in
+// the ResumeRequest status rather than in a loop inside one reconcile, so a wait between attempts
+// is a requeue (no worker sleeps) and the count survives a restart of the operator.
+import { backoffDelay } from '../runtime/backoff.js';
 
 export interface RetrySettings {
-  /** Total attempts, the first included (cockatiel's own maxAttempts counts only retries). */
+  /** Total attempts, the first included. */
   maxAttempts: number;
   initialDelayMs: number;
   maxDelayMs: number;
@@ -14,27 +13,22 @@ export interface RetrySettings {
   jitter: number;
 }
 
-type Random = () => number;
-
 /** The delay to wait after the `failedAttempts`-th failed attempt (1-based). */
 export function retryDelayMs(
   settings: RetrySettings,
   failedAttempts: number,
-  random: Random = Math.random,
+  random: () => number = Math.random,
 ): number {
-  const backoff = new ExponentialBackoff<number>({
-    initialDelay: settings.initialDelayMs,
-    maxDelay: settings.maxDelayMs,
-    exponent: settings.multiplier,
-    generator: (attempt = 0, options) => {
-      const base = Math.min(options.maxDelay, options.initialDelay * options.exponent ** attempt);
-      const spread = 1 + settings.jitter * (2 * random() - 1);
-      return [Math.round(Math.min(options.maxDelay, base * spread)), attempt + 1];
+  return backoffDelay(
+    {
+      initialMs: settings.initialDelayMs,
+      maxMs: settings.maxDelayMs,
+      multiplier: settings.multiplier,
+      jitter: settings.jitter,
     },
-  });
-  let step: IBackoff<unknown> = backoff.next();
-  for (let i = 1; i < failedAttempts; i += 1) step = step.next(undefined);
-  return step.duration;
+    failedAttempts,
+    random,
+  );
 }
 
 /** "2.1s": the form status.retryDelays records. */

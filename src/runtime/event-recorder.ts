@@ -12,7 +12,7 @@ export interface EventTarget {
   uid?: string;
 }
 
-export type EventType = 'Normal' | 'Warning';
+export type EventSeverity = 'Normal' | 'Warning';
 
 export class EventRecorder {
   constructor(
@@ -22,7 +22,7 @@ export class EventRecorder {
     private readonly logger: Logger,
   ) {}
 
-  async record(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
+  async record(target: EventTarget, type: EventSeverity, reason: string, message: string): Promise<void> {
     const now = new Date();
     try {
       await this.api.createNamespacedEvent({

@@ -1,53 +1,91 @@
-// A list-watch cache of one custom resource, built on client-node's Watch rather than its
-// informer, because the informer stops for good on any error other than 410. This one lists
-// (paginated), watches from the list's resourceVersion, re-watches when the server closes the
-// stream, relists on 410 Gone and periodically, and restarts after errors with capped
-// exponential backoff. Objects are passed through `project` before they are stored, so the cache
-// holds only the fields the controller reads.
-import * as k8s from '@kubernetes/client-node';
+// A list-watch cache of one resource, with client-go's reflector semantics, built on a ListWatch
+// rather than client-node's informer (which stops for good on any error other than 410):
+// - it lists once (paginated) and then watches from the list's resourceVersion;
+// - when a watch ends, times out, or fails (connection refused, 429, 5xx), it watches again from
+//   the last resourceVersion it saw: nothing was missed, so relisting would only cost the API
+//   server a full read. Only 410 Gone (that version is no longer kept) forces a relist, and as
+//   the last version is gone by then, every list is a consistent read of the latest state;
+// - failures back off exponentially, and the backoff starts over only after a healthy interval,
+//   so a watch that dies right after each start still slows down;
+// - a resync re-delivers the cached objects to the handler every resync period, without any API
+//   call, as a level-triggered safety net;
+// - objects pass through `project` before they are stored. An object the projection refuses is
+//   skipped and reported once per resourceVersion, and an error in the handler is logged: neither
+//   ever stops the cache.
 import type { Logger } from '../observability/logger.js';
+import { ResettingBackoff } from './backoff.js';
+import { systemClock, type Clock, type Timer } from './clock.js';
+import type { ListWatch, RawObject, WatchHandle } from './list-watch.js';
+
+/** Thrown by a projection for an object it cannot read; `reason` names why, for metrics and Events. */
+export class UnreadableObject extends Error {
+  override readonly name = 'UnreadableObject';
+
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export type ChangeType = 'added' | 'modified' | 'deleted' | 'resynced';
 
 export interface ReflectorOptions<T> {
-  kubeConfig: k8s.KubeConfig;
-  group: string;
-  version: string;
-  plural: string;
-  /** Restricts the cache to one namespace; all namespaces when absent. */
-  namespace?: string;
-  labelSelector?: string;
-  project: (raw: k8s.KubernetesObject) => T;
+  source: ListWatch;
+  /** What the cache keeps of an object; throw to skip an object that cannot be read. */
+  project: (raw: RawObject) => T;
+  /** `previous` is the cached copy it replaces (for 'deleted', the last one cached). */
   onChange: (type: ChangeType, object: T, previous: T | undefined) => void;
+  /** An object `project` refused: called once per object and resourceVersion. */
+  onSkipped?: (raw: RawObject, error: unknown) => void;
   logger: Logger;
-  relistIntervalMs: number;
+  /** How often cached objects are re-delivered as 'resynced'; 0 turns resync off. */
+  resyncIntervalMs: number;
   watchTimeoutSeconds: number;
-  backoffInitialMs: number;
-  backoffMaxMs: number;
+  backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
   pageSize?: number;
+  clock?: Clock;
 }
 
-interface Meta {
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+/** client-go's defaults: 800 ms doubling to 30 s, forgotten after 2 minutes without failure. */
+const DEFAULT_BACKOFF = { initialMs: 800, maxMs: 30_000, resetAfterMs: 120_000 };
+/** A watch that closes this soon without a single event is treated as a failure, not a renewal. */
+const SHORTEST_HEALTHY_WATCH_MS = 1000;
+
+interface WatchEnd {
+  error?: unknown;
+  gone: boolean;
+  events: number;
 }
 
-const keyOf = (object: Meta) => `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+export const objectKey = (object: { metadata?: { namespace?: string; name?: string } }): string =>
+  `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
 
-export class Reflector<T extends Meta> {
-  private readonly store = new Map<string, T>();
-  private readonly api: k8s.CustomObjectsApi;
-  private readonly watcher: k8s.Watch;
+const statusCodeOf = (error: unknown): number | undefined => {
+  const fields = error as { statusCode?: unknown; code?: unknown } | null;
+  if (typeof fields?.statusCode === 'number') return fields.statusCode;
+  return typeof fields?.code === 'number' ? fields.code : undefined;
+};
+
+export class Reflector<T> {
+  private store = new Map<string, T>();
+  /** resourceVersion of each cached object: a relist reports unchanged ones as 'resynced'. */
+  private versions = new Map<string, string>();
+  /** resourceVersion of each object last skipped, so it is reported once per version. */
+  private readonly skipped = new Map<string, string>();
+  private readonly clock: Clock;
+  private readonly backoff: ResettingBackoff;
   private resourceVersion: string | undefined;
-  private abort: AbortController | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private failures = 0;
-  private lastRelist = 0;
   private running = false;
   private synced = false;
+  private handle: WatchHandle | undefined;
+  private resyncTimer: Timer | undefined;
+  private pause: { timer: Timer; wake: () => void } | undefined;
 
   constructor(private readonly options: ReflectorOptions<T>) {
-    this.api = options.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
-    this.watcher = new k8s.Watch(options.kubeConfig);
+    this.clock = options.clock ?? systemClock;
+    this.backoff = new ResettingBackoff(options.backoff ?? DEFAULT_BACKOFF, this.clock);
   }
 
   get hasSynced(): boolean {
@@ -55,152 +93,242 @@ export class Reflector<T extends Meta> {
   }
 
   get name(): string {
-    return `${this.options.plural}.${this.options.group}`;
+    return this.options.source.resource;
+  }
+
+  get size(): number {
+    return this.store.size;
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    void this.relist();
+    this.scheduleResync();
+    void this.run();
   }
 
   stop(): void {
     this.running = false;
-    clearTimeout(this.timer);
-    this.abort?.abort();
+    this.resyncTimer?.cancel();
+    this.handle?.stop();
+    this.pause?.timer.cancel();
+    this.pause?.wake();
   }
 
   get(namespace: string, name: string): T | undefined {
     return this.store.get(`${namespace}/${name}`);
   }
 
-  private async relist(): Promise<void> {
-    if (!this.running) return;
-    try {
-      const items: k8s.KubernetesObject[] = [];
-      let continueToken: string | undefined;
-      let listVersion: string | undefined;
-      do {
-        const page = (await this.listPage(continueToken)) as {
-          items: k8s.KubernetesObject[];
-          metadata?: { continue?: string; resourceVersion?: string };
-        };
-        items.push(...page.items);
-        continueToken = page.metadata?.continue || undefined;
-        listVersion = page.metadata?.resourceVersion;
-      } while (continueToken);
-      this.replace(items);
-      this.resourceVersion = listVersion;
-      this.lastRelist = Date.now();
-      this.synced = true;
-      this.failures = 0;
-      void this.watch();
-    } catch (error) {
-      this.retryLater('list', error);
-    }
-  }
-
-  private listPage(continueToken: string | undefined): Promise<unknown> {
-    const { group, version, plural, namespace, labelSelector } = this.options;
-    const common = {
-      group,
-      version,
-      plural,
-      labelSelector,
-      limit: this.options.pageSize ?? 500,
-      _continue: continueToken,
-    };
-    return namespace
-      ? this.api.listNamespacedCustomObject({ ...common, namespace })
-      : this.api.listClusterCustomObject(common);
-  }
-
-  private replace(items: k8s.KubernetesObject[]): void {
-    const seen = new Set<string>();
-    for (const raw of items) {
-      const object = this.options.project(raw);
-      const key = keyOf(object);
-      seen.add(key);
-      const previous = this.store.get(key);
-      this.store.set(key, object);
-      this.options.onChange(previous ? 'resynced' : 'added', object, previous);
-    }
-    for (const [key, object] of this.store) {
-      if (seen.has(key)) continue;
-      this.store.delete(key);
-      this.options.onChange('deleted', object, object);
-    }
-  }
-
-  private async watch(): Promise<void> {
-    if (!this.running) return;
-    if (Date.now() - this.lastRelist >= this.options.relistIntervalMs) return void this.relist();
-    const { group, version, plural, namespace, labelSelector } = this.options;
-    const path = namespace
-      ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}`
-      : `/apis/${group}/${version}/${plural}`;
-    let gone = false;
-    this.abort = await this.watcher.watch(
-      path,
-      {
-        resourceVersion: this.resourceVersion,
-        allowWatchBookmarks: true,
-        labelSelector,
-        timeoutSeconds: this.options.watchTimeoutSeconds,
-      },
-      (type, raw: k8s.KubernetesObject & { code?: number }) => {
-        if (type === 'ERROR') {
-          gone = raw.code === 410;
-          return;
+  private async run(): Promise<void> {
+    let needsList = true;
+    while (this.running) {
+      if (needsList) {
+        try {
+          await this.list();
+          needsList = false;
+        } catch (error) {
+          await this.backOff('list', error);
         }
-        this.resourceVersion = raw.metadata?.resourceVersion ?? this.resourceVersion;
-        if (type === 'BOOKMARK') return;
-        this.apply(type, raw);
-      },
-      (error: unknown) => {
-        if (!this.running) return;
-        if (gone || (error as { statusCode?: number } | null)?.statusCode === 410) {
-          this.options.logger.info('watch expired, relisting', { resource: this.name });
-          return void this.relist();
-        }
-        // client-node aborts a watch that has been silent for 30 s; nothing was missed, so it
-        // resumes from the last resourceVersion like a watch the server closed.
-        if (error && (error as { name?: string }).name !== 'TimeoutError')
-          return this.retryLater('watch', error);
-        this.failures = 0;
-        void this.watch();
-      },
-    );
+        continue;
+      }
+      const end = await this.watchOnce();
+      if (!this.running) return;
+      if (end.gone) {
+        this.options.logger.info('watch expired, relisting', { resource: this.name });
+        needsList = true;
+        await this.backOff('watch', undefined);
+      } else if (end.error !== undefined && (end.error as { name?: unknown }).name !== 'TimeoutError') {
+        await this.backOff('watch', end.error);
+      }
+      // Otherwise the server ended the stream (its timeout) or client-node aborted a silent one
+      // after 30 s: the next watch resumes where this one stopped.
+    }
   }
 
-  private apply(type: string, raw: k8s.KubernetesObject): void {
-    const object = this.options.project(raw);
-    const key = keyOf(object);
+  private async list(): Promise<void> {
+    const fresh = new Map<string, T>();
+    const freshVersions = new Map<string, string>();
+    let continueToken: string | undefined;
+    let version: string | undefined;
+    do {
+      const page = await this.options.source.list({
+        ...(continueToken ? { continueToken } : {}),
+        limit: this.options.pageSize ?? 500,
+      });
+      if (!this.running) return;
+      for (const raw of page.items) {
+        const object = this.project(raw);
+        if (object === undefined) continue;
+        fresh.set(objectKey(raw), object);
+        freshVersions.set(objectKey(raw), raw.metadata?.resourceVersion ?? '');
+      }
+      continueToken = page.metadata?.continue || undefined;
+      version = page.metadata?.resourceVersion ?? version;
+    } while (continueToken);
+    const previous = this.store;
+    const previousVersions = this.versions;
+    this.store = fresh;
+    this.versions = freshVersions;
+    this.resourceVersion = version;
+    for (const [key, object] of fresh) {
+      const before = previous.get(key);
+      const change =
+        before === undefined
+          ? 'added'
+          : previousVersions.get(key) === freshVersions.get(key)
+            ? 'resynced'
+            : 'modified';
+      this.notify(change, object, before);
+    }
+    for (const [key, object] of previous) {
+      if (!fresh.has(key)) this.notify('deleted', object, object);
+    }
+    this.synced = true;
+  }
+
+  private watchOnce(): Promise<WatchEnd> {
+    const started = this.clock.now();
+    return new Promise<WatchEnd>((resolve) => {
+      let gone = false;
+      let streamError: unknown;
+      let events = 0;
+      const finish = (error: unknown) => {
+        this.handle = undefined;
+        const failed = error ?? streamError;
+        const tooShort =
+          failed === undefined && events === 0 && this.clock.now() - started < SHORTEST_HEALTHY_WATCH_MS;
+        resolve({
+          gone: gone || statusCodeOf(failed) === 410,
+          events,
+          ...(failed !== undefined && failed !== null
+            ? { error: failed }
+            : tooShort
+              ? { error: new Error('the watch closed at once without an event') }
+              : {}),
+        });
+      };
+      this.options.source
+        .watch(
+          { resourceVersion: this.resourceVersion ?? '', timeoutSeconds: this.options.watchTimeoutSeconds },
+          (type, raw) => {
+            if (type === 'ERROR') {
+              if (raw.code === 410) gone = true;
+              else
+                streamError = Object.assign(new Error(`watch error event: ${JSON.stringify(raw)}`), {
+                  statusCode: raw.code,
+                });
+              return;
+            }
+            events += 1;
+            const version = raw.metadata?.resourceVersion;
+            if (version) this.resourceVersion = version;
+            if (type !== 'BOOKMARK') this.apply(type, raw);
+          },
+          finish,
+        )
+        .then(
+          (handle) => {
+            this.handle = handle;
+            if (!this.running) handle.stop();
+          },
+          // The watch was never sent: credentials that cannot be loaded, a bad URL.
+          (error: unknown) => finish(error ?? new Error('watch could not start')),
+        );
+    });
+  }
+
+  private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', raw: RawObject): void {
+    const key = objectKey(raw);
     const previous = this.store.get(key);
     if (type === 'DELETED') {
-      this.store.delete(key);
-      this.options.onChange('deleted', object, previous);
+      this.skipped.delete(key);
+      if (previous === undefined) return;
+      this.forget(key);
+      this.notify('deleted', previous, previous);
+      return;
+    }
+    const object = this.project(raw);
+    if (object === undefined) {
+      // The cached copy no longer describes the object: handlers see it go.
+      if (previous !== undefined) {
+        this.forget(key);
+        this.notify('deleted', previous, previous);
+      }
       return;
     }
     this.store.set(key, object);
-    this.options.onChange(previous ? 'modified' : 'added', object, previous);
+    this.versions.set(key, raw.metadata?.resourceVersion ?? '');
+    this.notify(previous === undefined ? 'added' : 'modified', object, previous);
   }
 
-  private retryLater(what: string, error: unknown): void {
-    if (!this.running) return;
-    this.failures += 1;
-    const delay = Math.min(
-      this.options.backoffMaxMs,
-      this.options.backoffInitialMs * 2 ** (this.failures - 1),
-    );
-    this.options.logger.warn(`${what} failed, retrying`, {
-      resource: this.name,
-      attempt: this.failures,
-      retryInMs: delay,
-      error: error instanceof Error ? error.message : String(error),
+  private forget(key: string): void {
+    this.store.delete(key);
+    this.versions.delete(key);
+  }
+
+  private project(raw: RawObject): T | undefined {
+    const key = objectKey(raw);
+    try {
+      const object = this.options.project(raw);
+      this.skipped.delete(key);
+      return object;
+    } catch (error) {
+      const version = raw.metadata?.resourceVersion ?? '';
+      if (this.skipped.get(key) !== version) {
+        this.skipped.set(key, version);
+        try {
+          this.options.onSkipped?.(raw, error);
+        } catch (reportError) {
+          this.options.logger.error('reporting a skipped object failed', {
+            resource: this.name,
+            object: key,
+            error: String(reportError),
+          });
+        }
+      }
+      return undefined;
+    }
+  }
+
+  private notify(type: ChangeType, object: T, previous: T | undefined): void {
+    try {
+      this.options.onChange(type, object, previous);
+    } catch (error) {
+      this.options.logger.error('cache change handler failed', {
+        resource: this.name,
+        change: type,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+    }
+  }
+
+  private scheduleResync(): void {
+    const every = this.options.resyncIntervalMs;
+    if (every <= 0 || !this.running) return;
+    this.resyncTimer = this.clock.after(every, () => {
+      if (!this.running) return;
+      if (this.synced) for (const object of [...this.store.values()]) this.notify('resynced', object, object);
+      this.scheduleResync();
     });
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.relist(), delay);
-    this.timer.unref();
+  }
+
+  /** Waits out the backoff delay (or until stopped). */
+  private backOff(what: 'list' | 'watch', error: unknown): Promise<void> {
+    const delay = this.backoff.next();
+    if (error !== undefined) {
+      this.options.logger.warn(`${what} failed, retrying`, {
+        resource: this.name,
+        attempt: this.backoff.consecutiveFailures,
+        retryInMs: delay,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        this.pause = undefined;
+        resolve();
+      };
+      this.pause = { timer: this.clock.after(delay, wake), wake };
+    });
   }
 }

@@ -72,6 +72,15 @@ export class WorkQueue {
   }
 
   /**
+   * Adds the key only if nothing is pending for it (not queued, delayed or being processed): the
+   * nudge of a resync, which must not cut a scheduled wait short or add a run to one in hand.
+   */
+  addUnlessPending(key: string): void {
+    if (this.queued.has(key) || this.processing.has(key) || this.timers.has(key)) return;
+    this.add(key);
+  }
+
+  /**
    * Drops a re-run asked for while the key was being processed: for a key its handler has just
    * settled for good, the wake-ups that arrived meanwhile are about that very outcome.
    */

@@ -3,7 +3,7 @@
 // stopped by a write decided for the old one, and is decided again.
 import * as k8s from '@kubernetes/client-node';
 import { KubernetesBackend } from '../../src/backends/kubernetes-backend.js';
-import { CACHE_CATCH_UP_MS, type ResumeTarget } from '../../src/backends/backend.js';
+import type { ResumeTarget } from '../../src/backends/backend.js';
 import type { Workflow } from '../../src/api/workflow.js';
 import { createNamespace, waitFor } from '../support/plane.js';
 import {
@@ -25,7 +25,6 @@ function targetFor(workflow: Workflow): ResumeTarget {
     workflowUid: workflow.metadata.uid!,
     resourceVersion: workflow.metadata.resourceVersion!,
     nodeId: node.id,
-    stage: 'waiting-pr-created',
     parameters: {},
     markerKey: 'resume.workflows.dev/waiting-pr-created',
     markerValue: `${workflow.metadata.namespace}/identity`,
@@ -61,15 +60,14 @@ describe('the Kubernetes backend', () => {
 
     expect(await backend.resume(targetFor(old))).toEqual({
       outcome: 'stale',
-      apiRequests: 1,
-      recheckAfterMs: CACHE_CATCH_UP_MS,
+      detail: expect.stringContaining('was replaced'),
     });
     const untouched = await getWorkflow(namespace, 'ident');
     expect(nodeByDisplayName(untouched, 'wait-pr-created')?.phase).toBe('Running');
     expect(untouched.metadata.annotations?.['resume.workflows.dev/waiting-pr-created']).toBeUndefined();
 
     // Decided again on the workflow as it is, the resume goes through.
-    expect(await backend.resume(targetFor(untouched))).toEqual({ outcome: 'resumed', apiRequests: 2 });
+    expect(await backend.resume(targetFor(untouched))).toEqual({ outcome: 'resumed' });
     await waitForSuspendAt(namespace, 'ident', 'wait-ready-for-qa');
   });
 
@@ -88,8 +86,7 @@ describe('the Kubernetes backend', () => {
     );
     expect(await backend.resume(targetFor(seen))).toEqual({
       outcome: 'stale',
-      apiRequests: 1,
-      recheckAfterMs: CACHE_CATCH_UP_MS,
+      detail: expect.stringContaining('changed since the decision'),
     });
     expect(nodeByDisplayName(await getWorkflow(namespace, 'ident-rv'), 'wait-pr-created')?.phase).toBe(
       'Running',

@@ -9,7 +9,7 @@ describe("argo-server's answers to a set", () => {
     const error = answer(
       'currently, set only targets suspend nodes: no suspend nodes matching nodeFieldSelector: id=play-1',
     );
-    expect(classifySetAnswer(error)).toEqual({ outcome: 'stale', apiRequests: 2 });
+    expect(classifySetAnswer(error)).toEqual({ outcome: 'stale' });
   });
 
   it.each([

@@ -9,7 +9,6 @@ const target = (extra: Partial<ResumeTarget> = {}): ResumeTarget => ({
   workflowUid: 'uid-play-42-abcde',
   resourceVersion: '1234',
   nodeId: 'play-42-abcde-1000',
-  stage: 'waiting-pr-created',
   parameters: {},
   markerKey: 'resume.workflows.dev/waiting-pr-created',
   markerValue: 'ci/gh-1',

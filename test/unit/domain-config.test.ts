@@ -12,7 +12,7 @@ describe('the domain configuration schema', () => {
     expect(issues({})).toEqual([]);
   });
 
-  it('holds the conventions of CONTRACTS.md', () => {
+  it('holds the documented workflow conventions (docs/interfaces.md)', () => {
     expect(defaultDomainConfig).toMatchObject({
       labels: {
         workflowType: 'workflow-type',

@@ -5,7 +5,7 @@
 import type { ResumeRequest, ResumeRequestStatus } from '../../src/api/resume-request.js';
 import type { Workflow } from '../../src/api/workflow.js';
 import type { ResumeBackend, ResumeResult, ResumeTarget } from '../../src/backends/backend.js';
-import { Reconciler, type ReconcilerContext } from '../../src/controller/reconciler.js';
+import { MAX_STALLED_TURNS, Reconciler, type ReconcilerContext } from '../../src/controller/reconciler.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
@@ -47,7 +47,6 @@ function harness(options: {
 }) {
   const writes: ResumeRequestStatus[] = [];
   const stopped: string[] = [];
-  const settled: string[] = [];
   const events: string[] = [];
   const targets: ResumeTarget[] = [];
   const deleted: string[] = [];
@@ -79,7 +78,6 @@ function harness(options: {
     requests: {
       get: async () => options.request,
       delete: async (r) => void deleted.push(r.metadata.name!),
-      settled: (r) => void settled.push(r.metadata.name!),
       unsettledOfTask: () => options.others ?? [],
     },
     workflows: { candidates: () => options.workflows ?? [], readWhole: async () => options.workflows ?? [] },
@@ -96,7 +94,15 @@ function harness(options: {
     logger: silentLogger(),
     now: () => now,
   };
-  return { reconciler: new Reconciler(context), writes, events, targets, deleted, stopped, settled };
+  const reconciler = new Reconciler(context);
+  return {
+    reconcile: (stalledTurns = 0) => reconciler.reconcile({ key: 'ns/rr', stalledTurns }),
+    writes,
+    events,
+    targets,
+    deleted,
+    stopped,
+  };
 }
 
 const waiting = () => playWorkflow({ namespace: 'ns', taskId: '42', at: 0, created });
@@ -118,7 +124,7 @@ describe('Reconciler', () => {
       annotations: { 'resume.workflows.dev/required-approvals': '2' },
     });
     const alone = harness({ request: approvalBy('bob', 'b'), workflows: [gated] });
-    await alone.reconciler.reconcile('ns/b');
+    await alone.reconcile();
     expect(alone.targets).toEqual([]);
     expect(alone.writes[0]).toMatchObject({ phase: 'Waiting', reason: 'ApprovalsPending' });
 
@@ -127,9 +133,9 @@ describe('Reconciler', () => {
       request: approvalBy('bob', 'b'),
       workflows: [gated],
       others: [alice],
-      backend: [{ outcome: 'resumed', apiRequests: 2 }],
+      backend: [{ outcome: 'resumed' }],
     });
-    await counted.reconciler.reconcile('ns/b');
+    await counted.reconcile();
     expect(counted.targets).toHaveLength(1);
     expect(counted.writes[0]).toMatchObject({
       phase: 'Succeeded',
@@ -139,19 +145,21 @@ describe('Reconciler', () => {
 
   it('does nothing for a request that no longer exists', async () => {
     const h = harness({ request: undefined });
-    expect(await h.reconciler.reconcile('ns/rr')).toEqual({});
+    expect(await h.reconcile()).toEqual({ kind: 'done' });
     expect(h.writes).toEqual([]);
   });
 
-  it('decides again after a short delay when the backend read a newer workflow than the cache', async () => {
+  it('decides again, with backoff, when the backend read a newer workflow than the cache', async () => {
     const h = harness({
       request: request(),
       workflows: [waiting()],
-      backend: [{ outcome: 'stale', apiRequests: 1, recheckAfterMs: 250 }],
+      backend: [{ outcome: 'stale', detail: 'workflow play changed since the decision' }],
     });
-    expect(await h.reconciler.reconcile('ns/rr')).toEqual({ requeueAfterMs: 250 });
+    expect(await h.reconcile()).toEqual({
+      kind: 'decide-again',
+      detail: 'workflow play changed since the decision',
+    });
     expect(h.writes).toEqual([]);
-    expect(h.settled).toEqual([]);
   });
 
   it('resumes the waiting node once and records success, the resumed node and the attempt', async () => {
@@ -159,9 +167,9 @@ describe('Reconciler', () => {
     const h = harness({
       request: request(),
       workflows: [workflow],
-      backend: [{ outcome: 'resumed', apiRequests: 2 }],
+      backend: [{ outcome: 'resumed' }],
     });
-    const result = await h.reconciler.reconcile('ns/rr');
+    const result = await h.reconcile();
     expect(h.targets).toHaveLength(1);
     expect(h.targets[0]).toMatchObject({
       namespace: 'ns',
@@ -185,8 +193,7 @@ describe('Reconciler', () => {
       completionTime: now.toISOString(),
     });
     expect(h.events).toEqual(['Normal Resumed', 'Normal Resumed']);
-    expect(result).toEqual({ requeueAfterMs: 60_000 });
-    expect(h.settled).toEqual(['rr']);
+    expect(result).toEqual({ kind: 'settled', expireAfterMs: 60_000 });
   });
 
   it('stops older duplicates after the resume only when the policy says so', async () => {
@@ -198,9 +205,9 @@ describe('Reconciler', () => {
       created: '2026-01-01T09:00:00Z',
     });
     const newer = playWorkflow({ name: 'play-new', namespace: 'ns', taskId: '42', at: 0, created });
-    const resumed: Step = { outcome: 'resumed', apiRequests: 2 };
+    const resumed: Step = { outcome: 'resumed' };
     const off = harness({ request: request(), workflows: [older, newer], backend: [resumed] });
-    await off.reconciler.reconcile('ns/rr');
+    await off.reconcile();
     expect(off.targets.map((t) => t.workflowName)).toEqual(['play-new']);
     expect(off.stopped).toEqual([]);
     const on = harness({
@@ -209,7 +216,7 @@ describe('Reconciler', () => {
       backend: [resumed],
       stopOlderDuplicates: true,
     });
-    await on.reconciler.reconcile('ns/rr');
+    await on.reconcile();
     expect(on.stopped).toEqual(['play-old']);
     expect(on.writes[0]).toMatchObject({ phase: 'Succeeded', candidates: ['play-new', 'play-old'] });
   });
@@ -221,7 +228,7 @@ describe('Reconciler', () => {
       status: { phase: 'Running', offloadNodeStatusVersion: 'fnv:1' },
     };
     const without = harness({ request: request(), workflows: [offloaded] });
-    await without.reconciler.reconcile('ns/rr');
+    await without.reconcile();
     expect(without.writes).toEqual([
       expect.objectContaining({ phase: 'Failed', reason: 'OffloadedNodeStatus' }),
     ]);
@@ -230,30 +237,31 @@ describe('Reconciler', () => {
     const withHydrate = harness({
       request: request(),
       workflows: [offloaded],
-      backend: [{ outcome: 'resumed', apiRequests: 3 }],
+      backend: [{ outcome: 'resumed' }],
       hydrate: async (_namespace, name) => (hydrated.push(name), whole),
     });
-    await withHydrate.reconciler.reconcile('ns/rr');
+    await withHydrate.reconcile();
     expect(hydrated).toEqual([whole.metadata.name]);
     expect(withHydrate.writes).toEqual([expect.objectContaining({ phase: 'Succeeded', reason: 'Resumed' })]);
   });
 
   it('waits for a workflow that does not exist yet, writing the status once', async () => {
     const h = harness({ request: request() });
-    const first = await h.reconciler.reconcile('ns/rr');
+    const first = await h.reconcile();
     expect(h.writes).toEqual([expect.objectContaining({ phase: 'Waiting', reason: 'WorkflowNotFound' })]);
-    expect(first.requeueAfterMs).toBeGreaterThan(0);
-    expect(first.requeueAfterMs).toBeLessThanOrEqual(300_000);
-    expect(h.settled).toEqual([]);
+    expect(first).toEqual({ kind: 'requeue', afterMs: expect.any(Number) });
+    const { afterMs } = first as { afterMs: number };
+    expect(afterMs).toBeGreaterThan(0);
+    expect(afterMs).toBeLessThanOrEqual(300_000);
     const again = harness({ request: request(h.writes[0]) });
-    await again.reconciler.reconcile('ns/rr');
+    await again.reconcile();
     expect(again.writes).toEqual([]);
     expect(again.events).toEqual([]);
   });
 
   it('counts a retryable failure, records its delay and asks to come back after it', async () => {
     const h = harness({ request: request(), workflows: [waiting()], backend: [httpError(503)] });
-    const result = await h.reconciler.reconcile('ns/rr');
+    const result = await h.reconcile();
     expect(h.writes).toEqual([
       expect.objectContaining({
         phase: 'Resuming',
@@ -264,7 +272,7 @@ describe('Reconciler', () => {
         lastError: expect.stringContaining('HTTP 503'),
       }),
     ]);
-    expect(result).toEqual({ requeueAfterMs: 2000 });
+    expect(result).toEqual({ kind: 'requeue', afterMs: 2000 });
   });
 
   it('does not attempt again before nextAttemptTime', async () => {
@@ -276,7 +284,7 @@ describe('Reconciler', () => {
       }),
       workflows: [waiting()],
     });
-    expect(await h.reconciler.reconcile('ns/rr')).toEqual({ requeueAfterMs: 1500 });
+    expect(await h.reconcile()).toEqual({ kind: 'requeue', afterMs: 1500 });
     expect(h.targets).toEqual([]);
     expect(h.writes).toEqual([]);
   });
@@ -287,28 +295,52 @@ describe('Reconciler', () => {
       workflows: [waiting()],
       backend: [httpError(500)],
     });
-    await h.reconciler.reconcile('ns/rr');
+    await h.reconcile();
     expect(h.writes).toEqual([
       expect.objectContaining({ phase: 'Failed', reason: 'RetriesExhausted', attempts: 3 }),
     ]);
     expect(h.events).toEqual(['Warning RetriesExhausted']);
   });
 
-  it('decides again at once after a conflict, without counting an attempt or writing status', async () => {
-    const h = harness({ request: request(), workflows: [waiting()], backend: [httpError(409)] });
-    expect(await h.reconciler.reconcile('ns/rr')).toEqual({ requeueAfterMs: 0 });
+  it.each([
+    ['a conflict', httpError(409)],
+    ['a vanished workflow', httpError(404)],
+  ])('asks to decide again after %s, without counting an attempt or writing status', async (_name, error) => {
+    const h = harness({ request: request(), workflows: [waiting()], backend: [error] });
+    expect(await h.reconcile()).toEqual({ kind: 'decide-again', detail: expect.stringContaining('HTTP') });
     expect(h.writes).toEqual([]);
+  });
+
+  it('asks to decide again when the backend finds the node no longer waiting', async () => {
+    const h = harness({
+      request: request(),
+      workflows: [waiting()],
+      backend: [{ outcome: 'stale' }],
+    });
+    expect(await h.reconcile()).toEqual({
+      kind: 'decide-again',
+      detail: expect.stringContaining('no longer waiting'),
+    });
+    expect(h.writes).toEqual([]);
+  });
+
+  it('settles as Failed/NoProgress when the target moved under the write too many turns in a row', async () => {
+    const below = harness({ request: request(), workflows: [waiting()], backend: [httpError(409)] });
+    expect((await below.reconcile(MAX_STALLED_TURNS - 2)).kind).toBe('decide-again');
+    const h = harness({ request: request(), workflows: [waiting()], backend: [httpError(409)] });
+    expect(await h.reconcile(MAX_STALLED_TURNS - 1)).toEqual({ kind: 'settled', expireAfterMs: 60_000 });
+    expect(h.writes).toEqual([expect.objectContaining({ phase: 'Failed', reason: 'NoProgress' })]);
+    expect(h.writes[0]?.message).toContain(`${MAX_STALLED_TURNS} resume attempts in a row`);
+    expect(h.events).toEqual(['Warning NoProgress']);
   });
 
   it('settles as Failed with the backend’s reason when the resume is rejected', async () => {
     const h = harness({
       request: request(),
       workflows: [waiting()],
-      backend: [
-        { outcome: 'rejected', reason: 'MissingParameterValue', message: 'no value', apiRequests: 1 },
-      ],
+      backend: [{ outcome: 'rejected', reason: 'MissingParameterValue', message: 'no value' }],
     });
-    await h.reconciler.reconcile('ns/rr');
+    await h.reconcile();
     expect(h.writes).toEqual([
       expect.objectContaining({ phase: 'Failed', reason: 'MissingParameterValue', message: 'no value' }),
     ]);
@@ -316,7 +348,7 @@ describe('Reconciler', () => {
 
   it('fails without retrying when the API refuses the write for good', async () => {
     const h = harness({ request: request(), workflows: [waiting()], backend: [httpError(403)] });
-    await h.reconciler.reconcile('ns/rr');
+    await h.reconcile();
     expect(h.writes).toEqual([
       expect.objectContaining({ phase: 'Failed', reason: 'BackendError', attempts: 1 }),
     ]);
@@ -326,11 +358,11 @@ describe('Reconciler', () => {
   it('reports an open circuit without counting an attempt, and retries after the half-open delay', async () => {
     const failures = Array.from({ length: 5 }, () => httpError(503));
     const h = harness({ request: request(), workflows: [waiting()], backend: failures, maxAttempts: 100 });
-    for (let i = 0; i < 5; i += 1) await h.reconciler.reconcile('ns/rr');
+    for (let i = 0; i < 5; i += 1) await h.reconcile();
     const before = h.targets.length;
-    const result = await h.reconciler.reconcile('ns/rr');
+    const result = await h.reconcile();
     expect(h.targets).toHaveLength(before);
-    expect(result).toEqual({ requeueAfterMs: 10_000 });
+    expect(result).toEqual({ kind: 'requeue', afterMs: 10_000 });
     expect(h.writes.at(-1)).toMatchObject({
       phase: 'Resuming',
       reason: 'CircuitOpen',
@@ -345,13 +377,13 @@ describe('Reconciler', () => {
       request: request({ phase: 'Succeeded', completionTime: finishedAt }),
       workflows: [waiting()],
     });
-    expect(await h.reconciler.reconcile('ns/rr')).toEqual({});
+    expect(await h.reconcile()).toEqual({ kind: 'done' });
     expect(h.deleted).toEqual(['rr']);
     expect(h.targets).toEqual([]);
     const fresh = harness({
       request: request({ phase: 'Ignored', completionTime: new Date(now.getTime() - 1000).toISOString() }),
     });
-    expect(await fresh.reconciler.reconcile('ns/rr')).toEqual({ requeueAfterMs: 59_000 });
+    expect(await fresh.reconcile()).toEqual({ kind: 'requeue', afterMs: 59_000 });
     expect(fresh.deleted).toEqual([]);
   });
 });

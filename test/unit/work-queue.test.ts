@@ -56,6 +56,28 @@ describe('WorkQueue', () => {
     expect(runs).toBe(2);
   });
 
+  it('adds a key unless something is already pending for it', async () => {
+    const queue = new WorkQueue({ concurrency: 1 });
+    const gate = deferred();
+    const seen: string[] = [];
+    queue.start(async (key) => {
+      seen.push(key);
+      if (key === 'busy') await gate.promise;
+    });
+    queue.add('busy');
+    await until(() => seen.length === 1);
+    queue.addUnlessPending('busy');
+    queue.addAfter('later', 60_000);
+    queue.addUnlessPending('later');
+    queue.addUnlessPending('idle');
+    expect(queue.depth).toBe(2);
+    gate.resolve();
+    await until(() => seen.length === 2 && queue.inFlight === 0);
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(['busy', 'idle']);
+    await queue.shutdown(0);
+  });
+
   it('drops a re-run asked for during processing when told the key is settled', async () => {
     const queue = new WorkQueue({ concurrency: 1 });
     const gate = deferred();

@@ -1,0 +1,336 @@
+// The reflector against a scripted list/watch and a fake clock: which calls it makes after each
+// kind of ending, what its handlers see, and that nothing an object or a handler does stops it.
+import { Reflector, type ChangeType } from '../../src/runtime/reflector.js';
+import type {
+  ListOptions,
+  ListPage,
+  ListWatch,
+  RawObject,
+  WatchEventType,
+  WatchOptions,
+} from '../../src/runtime/list-watch.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { FakeClock, flush } from '../support/fake-clock.js';
+
+const object = (name: string, resourceVersion: string, extra: Record<string, unknown> = {}): RawObject =>
+  ({ metadata: { namespace: 'ns', name, resourceVersion }, ...extra }) as RawObject;
+
+interface Stream {
+  options: WatchOptions;
+  emit(type: WatchEventType, object: RawObject & { code?: number }): void;
+  end(error?: unknown): void;
+  stopped: boolean;
+}
+
+class ScriptedListWatch implements ListWatch {
+  readonly resource = 'things.example.com';
+  readonly lists: ListOptions[] = [];
+  readonly watches: Stream[] = [];
+  /** Answers for the next list calls, in order; a list with no answer left returns `standing`. */
+  listAnswers: Array<ListPage | Error> = [];
+  standing: ListPage = { items: [], metadata: { resourceVersion: '1' } };
+  /** Errors the next watch calls reject with before sending anything. */
+  watchRejections: Error[] = [];
+
+  list(options: ListOptions): Promise<ListPage> {
+    this.lists.push(options);
+    const answer = this.listAnswers.shift() ?? this.standing;
+    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+  }
+
+  watch(
+    options: WatchOptions,
+    onEvent: (type: WatchEventType, object: RawObject & { code?: number }) => void,
+    onDone: (error: unknown) => void,
+  ) {
+    const rejection = this.watchRejections.shift();
+    if (rejection) return Promise.reject(rejection);
+    let ended = false;
+    const stream: Stream = {
+      options,
+      stopped: false,
+      emit: (type, raw) => onEvent(type, raw),
+      end: (error) => {
+        if (ended) return;
+        ended = true;
+        onDone(error ?? null);
+      },
+    };
+    this.watches.push(stream);
+    return Promise.resolve({
+      stop: () => {
+        stream.stopped = true;
+        stream.end(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+      },
+    });
+  }
+
+  get current(): Stream {
+    return this.watches.at(-1)!;
+  }
+}
+
+type Seen = { type: ChangeType; name: string; version: string };
+
+function setup(options: { project?: (raw: RawObject) => RawObject; resyncIntervalMs?: number } = {}) {
+  const clock = new FakeClock();
+  const source = new ScriptedListWatch();
+  const seen: Seen[] = [];
+  const skipped: Array<{ name: string; error: string }> = [];
+  const reflector = new Reflector<RawObject>({
+    source,
+    project: options.project ?? ((raw) => raw),
+    onChange: (type, raw) =>
+      seen.push({ type, name: raw.metadata!.name!, version: raw.metadata!.resourceVersion! }),
+    onSkipped: (raw, error) => skipped.push({ name: raw.metadata!.name!, error: String(error) }),
+    logger: silentLogger(),
+    resyncIntervalMs: options.resyncIntervalMs ?? 0,
+    watchTimeoutSeconds: 25,
+    backoff: { initialMs: 100, maxMs: 1600, resetAfterMs: 60_000 },
+    clock,
+  });
+  return { clock, source, seen, skipped, reflector };
+}
+
+const connectionRefused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+const tooManyRequests = () => Object.assign(new Error('Too Many Requests'), { statusCode: 429 });
+
+describe('Reflector', () => {
+  it('lists, then watches from the list’s resourceVersion and applies what the watch sends', async () => {
+    const { clock, source, seen, reflector } = setup();
+    source.standing = { items: [object('a', '5')], metadata: { resourceVersion: '10' } };
+    reflector.start();
+    await clock.advance(0);
+    expect(reflector.hasSynced).toBe(true);
+    expect(source.lists).toEqual([{ limit: 500 }]);
+    expect(source.current.options).toEqual({ resourceVersion: '10', timeoutSeconds: 25 });
+    source.current.emit('ADDED', object('b', '11'));
+    source.current.emit('MODIFIED', object('a', '12'));
+    source.current.emit('DELETED', object('b', '13'));
+    expect(seen).toEqual([
+      { type: 'added', name: 'a', version: '5' },
+      { type: 'added', name: 'b', version: '11' },
+      { type: 'modified', name: 'a', version: '12' },
+      { type: 'deleted', name: 'b', version: '11' },
+    ]);
+    expect(reflector.get('ns', 'a')?.metadata?.resourceVersion).toBe('12');
+    reflector.stop();
+  });
+
+  it('follows pages to the end before it reports anything, and retries a failed list', async () => {
+    const { clock, source, reflector } = setup();
+    source.listAnswers = [
+      tooManyRequests(),
+      { items: [object('a', '1')], metadata: { continue: 'next', resourceVersion: '20' } },
+      { items: [object('b', '2')], metadata: { resourceVersion: '20' } },
+    ];
+    reflector.start();
+    await clock.advance(0);
+    expect(reflector.hasSynced).toBe(false);
+    await clock.advance(100);
+    expect(source.lists).toEqual([{ limit: 500 }, { limit: 500 }, { continueToken: 'next', limit: 500 }]);
+    expect(reflector.size).toBe(2);
+    expect(source.current.options.resourceVersion).toBe('20');
+    reflector.stop();
+  });
+
+  it.each([
+    ['a refused connection', connectionRefused],
+    ['429 Too Many Requests', tooManyRequests],
+    ['an error event', () => undefined],
+  ])(
+    'after %s it watches again from the last resourceVersion, after a backoff, without listing',
+    async (_name, error) => {
+      const { clock, source, reflector } = setup();
+      reflector.start();
+      await clock.advance(0);
+      source.current.emit('ADDED', object('a', '7'));
+      const failure = error();
+      if (failure) source.current.end(failure);
+      else {
+        source.current.emit('ERROR', { code: 500 } as RawObject & { code: number });
+        source.current.end();
+      }
+      await clock.advance(99);
+      expect(source.watches).toHaveLength(1);
+      await clock.advance(1);
+      expect(source.watches).toHaveLength(2);
+      expect(source.current.options.resourceVersion).toBe('7');
+      expect(source.lists).toHaveLength(1);
+      reflector.stop();
+    },
+  );
+
+  it('renews a watch the server ended, or a silent one client-node timed out, at once and from the last bookmark', async () => {
+    const { clock, source, reflector } = setup();
+    reflector.start();
+    await clock.advance(0);
+    source.current.emit('BOOKMARK', object('', '30'));
+    await clock.advance(5000);
+    source.current.end();
+    await clock.advance(0);
+    expect(source.watches).toHaveLength(2);
+    expect(source.current.options.resourceVersion).toBe('30');
+    await clock.advance(30_000);
+    source.current.end(Object.assign(new Error('timed out'), { name: 'TimeoutError' }));
+    await clock.advance(0);
+    expect(source.watches).toHaveLength(3);
+    expect(source.lists).toHaveLength(1);
+    reflector.stop();
+  });
+
+  it('backs off a watch that closes at once without an event instead of spinning', async () => {
+    const { clock, source, reflector } = setup();
+    reflector.start();
+    await clock.advance(0);
+    source.current.end();
+    await clock.advance(0);
+    expect(source.watches).toHaveLength(1);
+    await clock.advance(100);
+    expect(source.watches).toHaveLength(2);
+    reflector.stop();
+  });
+
+  it('relists on 410 Gone, afresh rather than from the expired version, and reports what changed', async () => {
+    const { clock, source, seen, reflector } = setup();
+    source.listAnswers = [
+      { items: [object('a', '1'), object('b', '2')], metadata: { resourceVersion: '5' } },
+    ];
+    reflector.start();
+    await clock.advance(0);
+    source.current.emit('MODIFIED', object('a', '6'));
+    source.standing = { items: [object('a', '6'), object('c', '8')], metadata: { resourceVersion: '9' } };
+    source.current.emit('ERROR', { code: 410 } as RawObject & { code: number });
+    source.current.end();
+    await clock.advance(100);
+    expect(source.lists).toEqual([{ limit: 500 }, { limit: 500 }]);
+    expect(source.current.options.resourceVersion).toBe('9');
+    expect(seen.slice(3)).toEqual([
+      { type: 'resynced', name: 'a', version: '6' },
+      { type: 'added', name: 'c', version: '8' },
+      { type: 'deleted', name: 'b', version: '2' },
+    ]);
+    reflector.stop();
+  });
+
+  it('handles a watch that cannot even be sent (credentials failing inside the Watch) and retries it', async () => {
+    const { clock, source, reflector } = setup();
+    source.watchRejections = [new Error('exec plugin: token expired')];
+    reflector.start();
+    await clock.advance(0);
+    expect(source.watches).toHaveLength(0);
+    await clock.advance(100);
+    expect(source.watches).toHaveLength(1);
+    expect(source.lists).toHaveLength(1);
+    reflector.stop();
+  });
+
+  it('keeps doubling the delay while each watch dies right after it starts, and starts over after a healthy interval', async () => {
+    const { clock, source, reflector } = setup();
+    reflector.start();
+    await clock.advance(0);
+    const gaps: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const before = clock.now();
+      const count = source.watches.length;
+      source.current.end(connectionRefused());
+      while (source.watches.length === count) await clock.advance(10);
+      gaps.push(clock.now() - before);
+    }
+    expect(gaps).toEqual([100, 200, 400, 800, 1600]);
+    await clock.advance(60_001);
+    const before = clock.now();
+    source.current.end(connectionRefused());
+    await clock.advance(100);
+    expect(source.watches).toHaveLength(7);
+    expect(clock.now() - before).toBe(100);
+    reflector.stop();
+  });
+
+  it('resyncs from the cache alone: every cached object re-delivered, no list or watch call', async () => {
+    const { clock, source, seen, reflector } = setup({ resyncIntervalMs: 4000 });
+    source.standing = { items: [object('a', '1'), object('b', '2')], metadata: { resourceVersion: '3' } };
+    reflector.start();
+    await clock.advance(0);
+    seen.length = 0;
+    await clock.advance(8000);
+    expect(seen.map((change) => `${change.type} ${change.name}`)).toEqual([
+      'resynced a',
+      'resynced b',
+      'resynced a',
+      'resynced b',
+    ]);
+    expect(source.lists).toHaveLength(1);
+    expect(source.watches).toHaveLength(1);
+    reflector.stop();
+  });
+
+  it('skips an object it cannot project, reports it once per version, and syncs the rest', async () => {
+    const poisoned = (raw: RawObject) => (raw as { poison?: boolean }).poison === true;
+    const { clock, source, seen, skipped, reflector } = setup({
+      project: (raw) => {
+        if (poisoned(raw)) throw new Error('nodes are null');
+        return raw;
+      },
+    });
+    source.standing = {
+      items: [object('good', '1'), object('bad', '2', { poison: true })],
+      metadata: { resourceVersion: '3' },
+    };
+    reflector.start();
+    await clock.advance(0);
+    expect(reflector.hasSynced).toBe(true);
+    expect(seen.map((change) => change.name)).toEqual(['good']);
+    expect(skipped).toEqual([{ name: 'bad', error: 'Error: nodes are null' }]);
+    // The same version again (a relist) is not reported twice; a new version is.
+    source.current.emit('MODIFIED', object('bad', '2', { poison: true }));
+    source.current.emit('MODIFIED', object('bad', '4', { poison: true }));
+    expect(skipped.map((entry) => entry.name)).toEqual(['bad', 'bad']);
+    // A cached object that turns unreadable leaves the cache; handlers see it go.
+    source.current.emit('MODIFIED', object('good', '5', { poison: true }));
+    expect(seen.at(-1)).toEqual({ type: 'deleted', name: 'good', version: '1' });
+    expect(reflector.get('ns', 'good')).toBeUndefined();
+    source.current.emit('ADDED', object('later', '6'));
+    expect(reflector.get('ns', 'later')).toBeDefined();
+    reflector.stop();
+  });
+
+  it('logs a handler that throws and keeps going', async () => {
+    const clock = new FakeClock();
+    const source = new ScriptedListWatch();
+    const names: string[] = [];
+    const reflector = new Reflector<RawObject>({
+      source,
+      project: (raw) => raw,
+      onChange: (_type, raw) => {
+        names.push(raw.metadata!.name!);
+        if (raw.metadata!.name === 'boom') throw new Error('handler bug');
+      },
+      logger: silentLogger(),
+      resyncIntervalMs: 0,
+      watchTimeoutSeconds: 25,
+      clock,
+    });
+    reflector.start();
+    await clock.advance(0);
+    source.current.emit('ADDED', object('boom', '2'));
+    source.current.emit('ADDED', object('after', '3'));
+    expect(names).toEqual(['boom', 'after']);
+    expect(source.watches).toHaveLength(1);
+    reflector.stop();
+  });
+
+  it('stops: no call after stop, and the watch in progress is closed', async () => {
+    const { clock, source, reflector } = setup({ resyncIntervalMs: 1000 });
+    reflector.start();
+    await clock.advance(0);
+    const stream = source.current;
+    reflector.stop();
+    await flush();
+    await clock.advance(10_000);
+    expect(stream.stopped).toBe(true);
+    expect(source.watches).toHaveLength(1);
+    expect(source.lists).toHaveLength(1);
+    expect(clock.timers).toBe(0);
+  });
+});
