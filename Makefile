@@ -1,5 +1,6 @@
-# Every target installs what it needs: Node 24 and the npm packages (npm install puts the `node`
-# package's binary in node_modules/.bin, which npm run and this PATH put first) and the Go-built
+# Every target installs what it needs: Node 24 and the npm packages (npm ci installs exactly the
+# lockfile and puts the `node` package's binary in node_modules/.bin, which npm run and this PATH
+# put first) and the Go-built
 # control plane (cached outside the repo by hack/plane).
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
@@ -13,7 +14,7 @@ JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js --maxWorker
 
 deps: node_modules/.deps-stamp
 node_modules/.deps-stamp: package.json package-lock.json
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	@node --version | grep -q '^v24\.' || { echo "node_modules/.bin/node is not Node 24"; exit 1; }
 	@touch $@
 
