@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
+import { describeApiCall } from '../domain/errors.js';
 
 export interface EventTarget {
   apiVersion: string;
@@ -51,7 +52,7 @@ export class EventRecorder {
       this.logger.warn('could not record event', {
         reason,
         target: `${target.namespace}/${target.name}`,
-        error: String(error),
+        error: describeApiCall('create', 'events', target.namespace, error),
       });
     }
   }

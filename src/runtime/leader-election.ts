@@ -6,7 +6,8 @@
 // precision, which the API server refuses.
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
-import { classifyError } from '../domain/errors.js';
+import { classifyError, describeError } from '../domain/errors.js';
+import { apiCall } from './api-call.js';
 
 export interface LeaderElectionSettings {
   namespace: string;
@@ -77,7 +78,7 @@ export class LeaderElector {
         await this.replace(lease);
       }
     } catch (error) {
-      this.logger.warn('could not release the leader lease', { error: String(error) });
+      this.logger.warn('could not release the leader lease', { error: describeError(error) });
     }
   }
 
@@ -88,7 +89,7 @@ export class LeaderElector {
       acquired = await this.tryAcquireOrRenew();
     } catch (error) {
       if (classifyError(error) !== 'conflict') {
-        this.logger.warn('leader election attempt failed', { error: String(error) });
+        this.logger.warn('leader election attempt failed', { error: describeError(error) });
       }
     }
     const now = Date.now();
@@ -112,21 +113,35 @@ export class LeaderElector {
     this.timer = setTimeout(() => void this.tick(), this.settings.retryPeriodMs);
   }
 
+  private get key(): string {
+    return `${this.settings.namespace}/${this.settings.name}`;
+  }
+
   private read(): Promise<Lease> {
-    return this.api.getNamespacedCustomObject({
-      ...leases,
-      namespace: this.settings.namespace,
-      name: this.settings.name,
-    });
+    return apiCall('get', 'leases', this.key, () =>
+      this.api.getNamespacedCustomObject({
+        ...leases,
+        namespace: this.settings.namespace,
+        name: this.settings.name,
+      }),
+    );
   }
 
   private replace(lease: Lease): Promise<unknown> {
-    return this.api.replaceNamespacedCustomObject({
-      ...leases,
-      namespace: this.settings.namespace,
-      name: this.settings.name,
-      body: lease,
-    });
+    return apiCall('update', 'leases', this.key, () =>
+      this.api.replaceNamespacedCustomObject({
+        ...leases,
+        namespace: this.settings.namespace,
+        name: this.settings.name,
+        body: lease,
+      }),
+    );
+  }
+
+  private create(lease: Lease): Promise<unknown> {
+    return apiCall('create', 'leases', this.key, () =>
+      this.api.createNamespacedCustomObject({ ...leases, namespace: this.settings.namespace, body: lease }),
+    );
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
@@ -138,21 +153,17 @@ export class LeaderElector {
       lease = await this.read();
     } catch (error) {
       if (classifyError(error) !== 'not-found') throw error;
-      await this.api.createNamespacedCustomObject({
-        ...leases,
-        namespace,
-        body: {
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: { name, namespace },
-          spec: {
-            holderIdentity: identity,
-            leaseDurationSeconds,
-            acquireTime: microTime(now),
-            renewTime: microTime(now),
-            leaseTransitions: 0,
-          },
-        } satisfies Lease,
+      await this.create({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, namespace },
+        spec: {
+          holderIdentity: identity,
+          leaseDurationSeconds,
+          acquireTime: microTime(now),
+          renewTime: microTime(now),
+          leaseTransitions: 0,
+        },
       });
       return true;
     }

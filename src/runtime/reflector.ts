@@ -6,6 +6,7 @@
 // holds only the fields the controller reads.
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
+import { describeApiCall } from '../domain/errors.js';
 
 export type ChangeType = 'added' | 'modified' | 'deleted' | 'resynced';
 
@@ -197,7 +198,7 @@ export class Reflector<T extends Meta> {
       resource: this.name,
       attempt: this.failures,
       retryInMs: delay,
-      error: error instanceof Error ? error.message : String(error),
+      error: describeApiCall(what, this.name, this.options.namespace ?? '(all namespaces)', error),
     });
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.relist(), delay);
