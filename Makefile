@@ -46,7 +46,8 @@ test-unit: deps
 test-integration: deps plane sensor-render build
 	$(JEST) --selectProjects integration e2e
 
-run: build plane
+# hack/run builds and starts the plane only when KUBECONFIG is unset.
+run: build
 	hack/run
 
 demo: build plane sensor-render
