@@ -11,6 +11,7 @@ JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js --maxWorker
 # The Go-built tools (control plane, sensor-render) are built before Jest starts, so a cold
 # build is never raced against a test timeout.
 .PHONY: deps plane sensor-render build typecheck lint format test test-unit test-integration run demo bench clean
+.PHONY: image test-image
 
 deps: node_modules/.deps-stamp
 node_modules/.deps-stamp: package.json package-lock.json
@@ -55,6 +56,11 @@ demo: build plane sensor-render
 
 bench: build plane
 	node dist/bench/run.js
+
+# The operator's image, built with the local container engine (set up when needed); the last
+# line of output is the image reference (IMAGE=… sets it).
+image: deps
+	hack/image
 
 clean:
 	rm -rf dist coverage
