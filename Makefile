@@ -38,8 +38,11 @@ lint: deps
 format: deps
 	prettier --write .
 
-test: deps plane sensor-render typecheck lint build
+test: deps plane sensor-render image typecheck lint build
 	$(JEST)
+
+test-image: deps plane image
+	$(JEST) --selectProjects image
 
 test-unit: deps
 	UNIT_ONLY=1 $(JEST) --selectProjects unit
