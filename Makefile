@@ -11,7 +11,7 @@ JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js --maxWorker
 # The Go-built tools (control plane, sensor-render) are built before Jest starts, so a cold
 # build is never raced against a test timeout.
 .PHONY: deps plane sensor-render build typecheck lint format test test-unit test-integration run demo bench clean
-.PHONY: image test-image
+.PHONY: image test-image tools
 
 deps: node_modules/.deps-stamp
 node_modules/.deps-stamp: package.json package-lock.json
@@ -21,6 +21,12 @@ node_modules/.deps-stamp: package.json package-lock.json
 
 plane:
 	hack/plane build
+
+# helm, promtool and gopher-lua for the chart, alert and health-check tests (cached by version).
+tools:
+	hack/tool path helm > /dev/null
+	hack/tool path promtool > /dev/null
+	hack/tool path glua > /dev/null
 
 sensor-render:
 	hack/sensor-render --validate config/argo-events/sensor.yaml > /dev/null
@@ -38,7 +44,7 @@ lint: deps
 format: deps
 	prettier --write .
 
-test: deps plane sensor-render image typecheck lint build
+test: deps plane sensor-render tools image typecheck lint build
 	$(JEST)
 
 test-image: deps plane image
@@ -47,7 +53,7 @@ test-image: deps plane image
 test-unit: deps
 	UNIT_ONLY=1 $(JEST) --selectProjects unit
 
-test-integration: deps plane sensor-render build
+test-integration: deps plane sensor-render tools build
 	$(JEST) --selectProjects integration e2e
 
 # hack/run builds and starts the plane only when KUBECONFIG is unset.
