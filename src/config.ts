@@ -28,7 +28,8 @@ const settingsSchema = z
       .string()
       .regex(/^[0-9a-fA-F.:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be HOST:PORT')
       .default('127.0.0.1:8080'),
-    retryMaxAttempts: int(1, 100).default(3),
+    // Each retry records its delay in status.retryDelays, a list of at most 50.
+    retryMaxAttempts: int(1, 50).default(3),
     retryInitialDelayMs: int(1, 3_600_000).default(2000),
     retryMaxDelayMs: int(1, 3_600_000).default(30_000),
     retryMultiplier: z.coerce.number().min(1).max(10).default(2),

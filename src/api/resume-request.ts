@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { ObjectMetadata } from './object-metadata.js';
 import * as syntax from './syntax.js';
+import { codePointLength } from './text-length.js';
 
 export const GROUP = 'resume.workflows.dev';
 export const VERSION = 'v1alpha1';
@@ -37,17 +38,22 @@ export function isTerminalPhase(phase: Phase | undefined): boolean {
   return phase !== undefined && TERMINAL_PHASES.has(phase);
 }
 
-const patterned = (pattern: string, max: number) => z.string().regex(new RegExp(pattern)).max(max);
+/** A string of at most `max` code points (see text-length.ts), matching `pattern` if given. */
+const text = (max: number, pattern?: string) =>
+  (pattern === undefined ? z.string() : z.string().regex(new RegExp(pattern)))
+    .refine((value) => codePointLength(value) <= max, { message: `must be at most ${max} characters long` })
+    .meta({ maxLength: max });
+const patterned = (pattern: string, max: number) => text(max, pattern);
 const timestamp = () => z.iso.datetime({ offset: true });
 
 export const githubFactsSchema = z.object({
   deliveryId: patterned(syntax.DELIVERY_ID_PATTERN, syntax.DELIVERY_ID_MAX).optional(),
   event: z.enum(GITHUB_EVENTS),
   action: patterned(syntax.GITHUB_ACTION_PATTERN, syntax.GITHUB_ACTION_MAX),
-  label: z.string().max(syntax.GITHUB_LABEL_MAX).optional(),
-  labels: z.array(z.string().max(syntax.GITHUB_LABEL_MAX)).max(syntax.GITHUB_LABELS_MAX_ITEMS).optional(),
+  label: text(syntax.GITHUB_LABEL_MAX).optional(),
+  labels: z.array(text(syntax.GITHUB_LABEL_MAX)).max(syntax.GITHUB_LABELS_MAX_ITEMS).optional(),
   headRef: patterned(syntax.HEAD_REF_PATTERN, syntax.HEAD_REF_MAX).optional(),
-  title: z.string().max(syntax.TITLE_MAX).optional(),
+  title: text(syntax.TITLE_MAX).optional(),
   state: z.enum(PULL_REQUEST_STATES).optional(),
   reviewState: z.enum(REVIEW_STATES).optional(),
   occurredAt: timestamp().optional(),
@@ -58,9 +64,9 @@ export const validationRuleSchema = z
   .object({
     field: patterned(syntax.RULE_FIELD_PATTERN, syntax.RULE_FIELD_MAX),
     operator: z.enum(RULE_OPERATORS),
-    value: z.string().max(syntax.RULE_VALUE_MAX).optional(),
-    values: z.array(z.string().max(syntax.RULE_VALUE_MAX)).max(syntax.RULE_VALUES_MAX_ITEMS).optional(),
-    message: z.string().max(syntax.RULE_MESSAGE_MAX).optional(),
+    value: text(syntax.RULE_VALUE_MAX).optional(),
+    values: z.array(text(syntax.RULE_VALUE_MAX)).max(syntax.RULE_VALUES_MAX_ITEMS).optional(),
+    message: text(syntax.RULE_MESSAGE_MAX).optional(),
   })
   .refine((rule) => !['Equals', 'NotEquals', 'Matches'].includes(rule.operator) || rule.value !== undefined, {
     message: 'value is required for Equals, NotEquals and Matches',
@@ -70,8 +76,6 @@ export const validationRuleSchema = z
     message: 'values is required for In and NotIn',
     path: ['values'],
   });
-
-const parameterNamePattern = new RegExp(syntax.PARAMETER_NAME_PATTERN);
 
 export const resumeRequestSpecSchema = z
   .object({
@@ -92,8 +96,8 @@ export const resumeRequestSpecSchema = z
     nodeFieldSelector: patterned(syntax.NODE_FIELD_SELECTOR_PATTERN, syntax.SELECTOR_MAX).optional(),
     resumeParameters: z
       .record(
-        z.string().max(syntax.PARAMETER_NAME_MAX).regex(parameterNamePattern),
-        z.string().max(syntax.PARAMETER_VALUE_MAX),
+        patterned(syntax.PARAMETER_NAME_PATTERN, syntax.PARAMETER_NAME_MAX),
+        text(syntax.PARAMETER_VALUE_MAX),
       )
       .refine((parameters) => Object.keys(parameters).length <= syntax.PARAMETERS_MAX_PROPERTIES, {
         message: `must have at most ${syntax.PARAMETERS_MAX_PROPERTIES} parameters`,
@@ -113,28 +117,28 @@ export const conditionSchema = z.object({
   type: patterned(syntax.REASON_PATTERN, syntax.REASON_MAX),
   status: z.enum(['True', 'False', 'Unknown']),
   reason: patterned(syntax.REASON_PATTERN, syntax.REASON_MAX),
-  message: z.string().max(syntax.MESSAGE_MAX),
+  message: text(syntax.MESSAGE_MAX),
   lastTransitionTime: timestamp(),
   observedGeneration: z.int().min(0).optional(),
 });
 
-const nameList = () => z.array(z.string().max(syntax.OBJECT_NAME_MAX)).max(syntax.STATUS_LIST_MAX_ITEMS);
+const nameList = () => z.array(text(syntax.OBJECT_NAME_MAX)).max(syntax.STATUS_LIST_MAX_ITEMS);
 
 export const resumeRequestStatusSchema = z.object({
   phase: z.enum(PHASES).optional(),
   reason: patterned(syntax.REASON_PATTERN, syntax.REASON_MAX).optional(),
-  message: z.string().max(syntax.MESSAGE_MAX).optional(),
+  message: text(syntax.MESSAGE_MAX).optional(),
   taskId: patterned(syntax.LABEL_VALUE_PATTERN, syntax.LABEL_VALUE_MAX).optional(),
   eventType: z.enum(EVENT_TYPES).optional(),
   workflowName: patterned(syntax.OBJECT_NAME_PATTERN, syntax.OBJECT_NAME_MAX).optional(),
-  resumedNode: z.string().max(syntax.MESSAGE_MAX).optional(),
+  resumedNode: text(syntax.MESSAGE_MAX).optional(),
   attempts: z.int().min(0).max(syntax.ATTEMPTS_MAX).optional(),
   retryDelays: z
     .array(patterned(syntax.DURATION_PATTERN, syntax.DURATION_MAX))
     .max(syntax.STATUS_LIST_MAX_ITEMS)
     .optional(),
-  lastError: z.string().max(syntax.MESSAGE_MAX).optional(),
-  validationErrors: z.array(z.string().max(syntax.MESSAGE_MAX)).max(syntax.STATUS_LIST_MAX_ITEMS).optional(),
+  lastError: text(syntax.MESSAGE_MAX).optional(),
+  validationErrors: z.array(text(syntax.MESSAGE_MAX)).max(syntax.STATUS_LIST_MAX_ITEMS).optional(),
   candidates: nameList().optional(),
   startTime: timestamp().optional(),
   resumeTime: timestamp().optional(),

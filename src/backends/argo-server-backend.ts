@@ -14,6 +14,7 @@ import {
   isActiveSuspendNode,
   type Workflow,
 } from '../api/workflow.js';
+import { Reason } from '../domain/reasons.js';
 import type { ResumeBackend, ResumeResult, ResumeTarget } from './backend.js';
 
 export interface ArgoServerOptions {
@@ -37,6 +38,35 @@ export class ArgoServerError extends Error {
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
+/**
+ * What an error answer to `PUT …/set` means. argo-server answers HTTP 500 both when no active
+ * suspend node matched (the node moved on: decide again) and when an output parameter cannot be
+ * set (retrying cannot help); only its message, from Argo's util.SetWorkflow, tells them apart.
+ * Neither may count as a backend failure: a tenant's bad requests would open a breaker.
+ */
+export function classifySetAnswer(error: ArgoServerError): ResumeResult | undefined {
+  let message: string;
+  try {
+    message = String((JSON.parse(error.body) as { message?: unknown }).message ?? '');
+  } catch {
+    return undefined;
+  }
+  if (message.includes('no suspend nodes matching')) return { outcome: 'stale', apiRequests: 2 };
+  if (
+    message.includes('not expecting output parameter') ||
+    message.includes('not expecting any raw parameters') ||
+    message.includes('cannot set output parameter')
+  ) {
+    return {
+      outcome: 'rejected',
+      reason: Reason.UnexpectedParameter,
+      message: `argo-server refused the resume parameters: ${message}; resumeParameters may only name the suspend node's supplied output parameters`,
+      apiRequests: 2,
+    };
+  }
+  return undefined;
+}
+
 export class ArgoServerBackend implements ResumeBackend {
   readonly name = 'argo-server';
 
@@ -47,14 +77,20 @@ export class ArgoServerBackend implements ResumeBackend {
     const workflow = (await this.call('GET', path)) as Workflow;
     const node = workflow.status?.nodes?.[target.nodeId];
     if (!node || !isActiveSuspendNode(node)) return { outcome: 'stale', apiRequests: 1 };
-    await this.call('PUT', `${path}/set`, {
-      namespace: target.namespace,
-      name: target.workflowName,
-      nodeFieldSelector: `id=${target.nodeId}`,
-      phase: 'Succeeded',
-      message: target.message,
-      outputParameters: JSON.stringify(target.parameters),
-    });
+    try {
+      await this.call('PUT', `${path}/set`, {
+        namespace: target.namespace,
+        name: target.workflowName,
+        nodeFieldSelector: `id=${target.nodeId}`,
+        phase: 'Succeeded',
+        message: target.message,
+        outputParameters: JSON.stringify(target.parameters),
+      });
+    } catch (error) {
+      const answer = error instanceof ArgoServerError ? classifySetAnswer(error) : undefined;
+      if (answer) return answer;
+      throw error;
+    }
     await this.options.kubernetes.patchNamespacedCustomObject(
       {
         group: WORKFLOW_GROUP,

@@ -15,6 +15,7 @@ import { Reflector, type ChangeType } from '../runtime/reflector.js';
 import { Reconciler, type ReconcilerContext } from './reconciler.js';
 import { NamespacedIndex } from '../runtime/namespaced-index.js';
 import { WorkQueue } from '../runtime/work-queue.js';
+import { projectRequest } from './request-projection.js';
 import { projectWorkflow } from './workflow-projection.js';
 
 export interface ManagerSettings {
@@ -74,7 +75,7 @@ export class Manager {
           version: VERSION,
           plural: PLURAL,
           ...(namespace ? { namespace } : {}),
-          project: (raw) => raw as ResumeRequest,
+          project: projectRequest,
           onChange: (type, request) => this.onRequestChange(type, request),
         }),
     );

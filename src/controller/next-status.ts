@@ -146,7 +146,7 @@ export function circuitOpen(
   now: Date,
 ): ResumeRequestStatus {
   const status = base(request, resolved, now);
-  const message = `a circuit breaker on the way to ${open.workflowName} (the ${open.breaker} backend's or the workflow's) is open after repeated failures; the next attempt is at ${open.nextAttemptTime.toISOString()}`;
+  const message = `a circuit breaker on the way to ${open.workflowName} (the backend breaker ${open.breaker} or the workflow's) is open after repeated failures; the next attempt is at ${open.nextAttemptTime.toISOString()}`;
   Object.assign(status, {
     phase: 'Resuming',
     reason: 'CircuitOpen',

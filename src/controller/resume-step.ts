@@ -56,21 +56,18 @@ export class ResumeStep {
     const attemptNumber = (request.status?.attempts ?? 0) + 1;
     let result;
     try {
-      result = await this.ctx.breakers.execute(
-        this.ctx.backend.name,
-        `${namespace}/${decision.workflowName}`,
-        () =>
-          this.ctx.backend.resume({
-            namespace,
-            workflowName: decision.workflowName,
-            nodeId: decision.nodeId,
-            stage: decision.stage,
-            parameters: decision.parameters,
-            markerKey: decision.markerKey,
-            markerValue: decision.markerValue,
-            message: decision.nodeMessage,
-            now,
-          }),
+      result = await this.ctx.breakers.execute(this.ctx.backend.name, namespace, decision.workflowName, () =>
+        this.ctx.backend.resume({
+          namespace,
+          workflowName: decision.workflowName,
+          nodeId: decision.nodeId,
+          stage: decision.stage,
+          parameters: decision.parameters,
+          markerKey: decision.markerKey,
+          markerValue: decision.markerValue,
+          message: decision.nodeMessage,
+          now,
+        }),
       );
     } catch (error) {
       return this.failed(request, ids, decision, error, attemptNumber, now, log);
@@ -167,7 +164,7 @@ export class ResumeStep {
         if (request.status?.reason !== 'CircuitOpen') {
           log.warn('circuit open, attempt deferred', { workflow: workflowName });
           const open = {
-            breaker: this.ctx.backend.name,
+            breaker: `${this.ctx.backend.name}/${request.metadata.namespace}`,
             workflowName,
             nextAttemptTime: next.nextAttemptTime,
           };

@@ -2,6 +2,7 @@
 // carries the resourceVersion the decision was made on: if the request changed meanwhile the
 // write fails with 409 and the reconcile runs again on fresh state. Fields the new status no
 // longer has are sent as null, so the patch replaces the status rather than merging into it.
+// Every status is fitted to the CRD's limits first (status-limits.ts).
 import * as k8s from '@kubernetes/client-node';
 import {
   GROUP,
@@ -11,11 +12,12 @@ import {
   type ResumeRequestStatus,
 } from '../api/resume-request.js';
 import { apiCall } from '../runtime/api-call.js';
+import { fitStatus } from './status-limits.js';
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 export function statusPatch(request: ResumeRequest, next: ResumeRequestStatus): Record<string, unknown> {
-  const status: Record<string, unknown> = { ...next };
+  const status: Record<string, unknown> = { ...fitStatus(next) };
   for (const key of Object.keys(request.status ?? {})) {
     if (!(key in status)) status[key] = null;
   }

@@ -4,25 +4,21 @@
 import { z } from 'zod';
 import { EVENT_TYPES, GITHUB_EVENTS, REVIEW_STATES } from '../api/resume-request.js';
 import { isLabelValue, isQualifiedName } from './label-syntax.js';
+import { compilePattern, MAX_PATTERN_LENGTH } from './pattern.js';
 
 const labelKey = z.string().refine(isQualifiedName, { message: 'must be a valid label key' });
 const labelValue = z.string().refine(isLabelValue, { message: 'must be a valid, non-empty label value' });
 
-/** A pattern with exactly the one capture group that holds the task id. */
+/** An RE2 pattern with exactly the one capture group that holds the task id. */
 const captureOne = z
   .string()
-  .max(512)
-  .refine(
-    (source) => {
-      try {
-        // Matching the empty alternative always succeeds, and the match lists every group.
-        return new RegExp(`${source}|`).exec('')!.length === 2;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'must be a regular expression with exactly one capture group' },
-  );
+  .max(MAX_PATTERN_LENGTH)
+  .superRefine((source, context) => {
+    const compiled = compilePattern(source);
+    if (!compiled.ok) context.addIssue({ code: 'custom', message: compiled.message });
+    else if (compiled.pattern.groupCount !== 1)
+      context.addIssue({ code: 'custom', message: 'must have exactly one capture group (the task id)' });
+  });
 
 export const stageSchema = z.object({
   stage: labelValue,

@@ -14,6 +14,7 @@ import { isLabelValue } from './label-syntax.js';
 import { formatLabelSelector, parseLabelSelector, type LabelRequirement } from './label-selector.js';
 import { parseNodeFieldSelector, type NodeFieldTerm } from './node-field-selector.js';
 import { isOutcome, type Outcome } from './outcome.js';
+import { compilePattern } from './pattern.js';
 import { Reason } from './reasons.js';
 
 export interface ResolvedRequest {
@@ -77,8 +78,9 @@ function resolveEventType(spec: ResumeRequestSpec, config: DomainConfig): EventT
 /** First capture of the first pattern that matches, if any. */
 function capture(patterns: readonly string[], text: string): string | undefined {
   for (const pattern of patterns) {
-    const match = new RegExp(pattern).exec(text);
-    if (match) return match[1];
+    const compiled = compilePattern(pattern);
+    const id = compiled.ok ? compiled.pattern.firstCapture(text) : undefined;
+    if (id !== undefined) return id;
   }
   return undefined;
 }

@@ -3,7 +3,8 @@
 // `github.<path>` (spec.github); path steps are `.key`, `['key/with.dots']` or `[index]`.
 import type { GithubFacts, ValidationRule } from '../api/resume-request.js';
 import type { Workflow } from '../api/workflow.js';
-import { compileBoundedPattern, MAX_SUBJECT_LENGTH } from './bounded-regex.js';
+import { codePointLength } from '../api/text-length.js';
+import { compilePattern, MAX_SUBJECT_LENGTH } from './pattern.js';
 
 export interface RuleSubjects {
   workflow?: Workflow;
@@ -79,12 +80,14 @@ function check(rule: ValidationRule, value: unknown): string | undefined {
       return text !== undefined && rule.values.includes(text) ? `is ${quote(value)}` : undefined;
     case 'Matches': {
       if (rule.value === undefined) return 'Matches needs a pattern in value';
-      const pattern = compileBoundedPattern(rule.value);
-      if (!pattern.ok) return `pattern refused: ${pattern.message}`;
+      const compiled = compilePattern(rule.value);
+      if (!compiled.ok) return `pattern refused: ${compiled.message}`;
       if (text === undefined) return `is ${quote(value)}, not text to match`;
-      if (text.length > MAX_SUBJECT_LENGTH)
+      if (codePointLength(text) > MAX_SUBJECT_LENGTH)
         return `is longer than ${MAX_SUBJECT_LENGTH} characters, too long to match`;
-      return pattern.test(text) ? undefined : `is ${quote(value)}, which does not match ${quote(rule.value)}`;
+      return compiled.pattern.test(text)
+        ? undefined
+        : `is ${quote(value)}, which does not match ${quote(rule.value)}`;
     }
   }
 }

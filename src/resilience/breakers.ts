@@ -1,7 +1,10 @@
-// Circuit breakers around resume writes: one per backend, so an API outage stops the flood of
-// attempts from every request at once, and one per workflow, so a single broken workflow does not
-// trip the backend's. Per-workflow breakers live in a bounded LRU. Only retryable errors count
-// as failures: a 409 or 404 is normal controller traffic and must never open a circuit.
+// Circuit breakers around resume writes, keyed so that no tenant's failures open a breaker for
+// another: one per backend and namespace (`backend:<backend>/<namespace>`), so an API outage
+// stops the flood of attempts from a namespace's requests at once while a namespace whose
+// workflows keep failing cannot stop the others, and one per workflow, so a single broken
+// workflow does not trip its namespace's. Per-workflow breakers live in a bounded LRU. Only
+// retryable errors count as failures: a 409 or 404 is normal controller traffic and must never
+// open a circuit, and neither is a resume the backend refused as invalid.
 import {
   CircuitState,
   ConsecutiveBreaker,
@@ -39,12 +42,16 @@ export class BreakerRegistry {
   ) {}
 
   /**
-   * Runs `fn` through the backend's and the workflow's breakers, bounded by the attempt timeout;
-   * throws BrokenCircuitError when either breaker is open.
+   * Runs `fn` through the namespace's backend breaker and the workflow's breaker, bounded by the
+   * attempt timeout; throws BrokenCircuitError when either breaker is open.
    */
-  execute<T>(backend: string, workflowKey: string, fn: () => Promise<T>): Promise<T> {
+  execute<T>(backend: string, namespace: string, workflowName: string, fn: () => Promise<T>): Promise<T> {
     const bounded = timeout(this.settings.attemptTimeoutMs, TimeoutStrategy.Aggressive);
-    return wrap(this.backendBreaker(backend), this.workflowBreaker(workflowKey)).execute(() =>
+    const breakers = wrap(
+      this.backendBreaker(`${backend}/${namespace}`),
+      this.workflowBreaker(`${namespace}/${workflowName}`),
+    );
+    return breakers.execute(() =>
       bounded.execute(fn).catch((error: unknown) => {
         // A timed-out write may still land; the next attempt re-reads and sees it by its marker.
         if (isTaskCancelledError(error)) {

@@ -1,9 +1,9 @@
 // Kubernetes Events on the ResumeRequest and on the workflow it acts on, so `kubectl describe`
 // of either tells what happened. Recording is best effort: a failed event never fails a reconcile.
-import { randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
 import { describeApiCall } from '../domain/errors.js';
+import { eventName } from './event-name.js';
 
 export interface EventTarget {
   apiVersion: string;
@@ -29,7 +29,7 @@ export class EventRecorder {
       await this.api.createNamespacedEvent({
         namespace: target.namespace,
         body: {
-          metadata: { name: `${target.name}.${randomBytes(8).toString('hex')}`, namespace: target.namespace },
+          metadata: { name: eventName(target.name), namespace: target.namespace },
           involvedObject: {
             apiVersion: target.apiVersion,
             kind: target.kind,

@@ -119,7 +119,7 @@ describe('a persistent outage', () => {
       );
     }
     expect(await operator.metrics()).toMatch(
-      /workflow_resume_circuit_breaker_state\{breaker="backend:kubernetes"\} [12]/,
+      new RegExp(`workflow_resume_circuit_breaker_state\\{breaker="backend:kubernetes/${namespace}"\\} [12]`),
     );
 
     // While open, only the half-open probes reach the API server: one per period, not one per request.
@@ -143,8 +143,8 @@ describe('a persistent outage', () => {
         'Succeeded',
       );
     }
-    expect(await operator.metrics()).toMatch(
-      /workflow_resume_circuit_breaker_state\{breaker="backend:kubernetes"\} 0/,
+    expect(await operator.metrics()).toContain(
+      `workflow_resume_circuit_breaker_state{breaker="backend:kubernetes/${namespace}"} 0`,
     );
   });
 });

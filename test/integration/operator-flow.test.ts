@@ -250,7 +250,9 @@ describe('the operator', () => {
     expect(metrics).toMatch(/workflow_resume_requests_total\{phase="Succeeded",reason="Resumed"\} [1-9]/);
     expect(metrics).toMatch(/workflow_resume_attempts_total\{result="success"\} [1-9]/);
     expect(metrics).toMatch(/workflow_resume_duration_seconds_count [1-9]/);
-    expect(metrics).toMatch(/workflow_resume_circuit_breaker_state\{breaker="backend:kubernetes"\} 0/);
+    expect(metrics).toContain(
+      `workflow_resume_circuit_breaker_state{breaker="backend:kubernetes/${file.namespace}"} 0`,
+    );
     expect(metrics).toMatch(/^workflow_resume_queue_depth \d+$/m);
   });
 });

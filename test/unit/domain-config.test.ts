@@ -36,16 +36,17 @@ describe('the domain configuration schema', () => {
   it.each([
     [
       { taskIdBranchPatterns: ['^task-[0-9]+$'] },
-      'taskIdBranchPatterns.0: must be a regular expression with exactly one capture group',
+      'taskIdBranchPatterns.0: must have exactly one capture group (the task id)',
     ],
     [
       { taskIdLabelPatterns: ['^(a)(b)$'] },
-      'taskIdLabelPatterns.0: must be a regular expression with exactly one capture group',
+      'taskIdLabelPatterns.0: must have exactly one capture group (the task id)',
     ],
     [
       { taskIdLabelPatterns: ['^task-((?$'] },
-      'taskIdLabelPatterns.0: must be a regular expression with exactly one capture group',
+      'taskIdLabelPatterns.0: not an RE2 pattern: error parsing regexp: invalid or unsupported Perl syntax',
     ],
+    [{ taskIdBranchPatterns: ['^task-(?<=x)([0-9]+)$'] }, 'taskIdBranchPatterns.0: not an RE2 pattern'],
     [
       { labels: { ...defaultDomainConfig.labels, taskId: 'task id' } },
       'labels.taskId: must be a valid label key',
