@@ -1,5 +1,6 @@
-# Every target installs what it needs: Node 24 and the npm packages (npm install puts the `node`
-# package's binary in node_modules/.bin, which npm run and this PATH put first) and the Go-built
+# Every target installs what it needs: Node 24 and the npm packages (npm ci installs exactly the
+# lockfile and puts the `node` package's binary in node_modules/.bin, which npm run and this PATH
+# put first) and the Go-built
 # control plane (cached outside the repo by hack/plane).
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
@@ -10,15 +11,22 @@ JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js --maxWorker
 # The Go-built tools (control plane, sensor-render) are built before Jest starts, so a cold
 # build is never raced against a test timeout.
 .PHONY: deps plane sensor-render build typecheck lint format test test-unit test-integration run demo bench clean
+.PHONY: image test-image tools
 
 deps: node_modules/.deps-stamp
 node_modules/.deps-stamp: package.json package-lock.json
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	@node --version | grep -q '^v24\.' || { echo "node_modules/.bin/node is not Node 24"; exit 1; }
 	@touch $@
 
 plane:
 	hack/plane build
+
+# helm, promtool and gopher-lua for the chart, alert and health-check tests (cached by version).
+tools:
+	hack/tool path helm > /dev/null
+	hack/tool path promtool > /dev/null
+	hack/tool path glua > /dev/null
 
 sensor-render:
 	hack/sensor-render --validate config/argo-events/sensor.yaml > /dev/null
@@ -36,16 +44,20 @@ lint: deps
 format: deps
 	prettier --write .
 
-test: deps plane sensor-render typecheck lint build
+test: deps plane sensor-render tools image typecheck lint build
 	$(JEST)
+
+test-image: deps plane image
+	$(JEST) --selectProjects image
 
 test-unit: deps
 	UNIT_ONLY=1 $(JEST) --selectProjects unit
 
-test-integration: deps plane sensor-render build
+test-integration: deps plane sensor-render tools build
 	$(JEST) --selectProjects integration e2e
 
-run: build plane
+# hack/run builds and starts the plane only when KUBECONFIG is unset.
+run: build
 	hack/run
 
 demo: build plane sensor-render
@@ -53,6 +65,11 @@ demo: build plane sensor-render
 
 bench: build plane
 	node dist/bench/run.js
+
+# The operator's image, built with the local container engine (set up when needed); the last
+# line of output is the image reference (IMAGE=… sets it).
+image: deps
+	hack/image
 
 clean:
 	rm -rf dist coverage

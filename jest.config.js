@@ -1,5 +1,6 @@
-// Three projects: `unit` needs nothing but Node; `integration` and `e2e` run against the local
-// control plane that test/support/global-setup.js starts once per run (or PLANE_DIR reuses).
+// Four projects: `unit` needs nothing but Node; `integration`, `image` (the container image that
+// make image builds) and `e2e` run against the local control plane that
+// test/support/global-setup.js starts once per run (or PLANE_DIR reuses).
 const tsJest = [
   'ts-jest',
   { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } },
@@ -20,6 +21,12 @@ export default {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-setup.ts'],
+    },
+    {
+      ...common,
+      displayName: 'image',
+      testMatch: ['<rootDir>/test/image/**/*.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-setup.ts'],
     },
     {

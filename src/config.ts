@@ -94,6 +94,9 @@ const settingsSchema = z
   });
 
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** Every setting's name, as in flags (kebab-cased) and WRO_* variables (upper snake-cased). */
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as Array<keyof Settings>;
 export type Config = Settings & { domain: DomainConfig };
 
 export class ConfigError extends Error {

@@ -2,6 +2,7 @@
 // read and what happened, it returns the whole next status; the status writer turns it into one
 // merge patch. Counters (attempts, retryDelays) and first-seen times are carried over.
 import type { EventType, ResumeRequest, ResumeRequestStatus } from '../api/resume-request.js';
+import { withReadinessConditions } from './readiness-conditions.js';
 
 type Condition = NonNullable<ResumeRequestStatus['conditions']>[number];
 
@@ -76,7 +77,7 @@ export function finished(
       lastTransitionTime: now.toISOString(),
     });
   }
-  return status;
+  return withReadinessConditions(status, now);
 }
 
 export interface Waiting {
@@ -96,7 +97,7 @@ export function waiting(
   Object.assign(status, { phase: 'Waiting', reason: wait.reason, message: wait.message });
   if (wait.workflowName !== undefined) status.workflowName = wait.workflowName;
   if (wait.candidates !== undefined) status.candidates = wait.candidates;
-  return status;
+  return withReadinessConditions(status, now);
 }
 
 export interface AttemptFailed {
@@ -128,7 +129,7 @@ export function retrying(
     nextAttemptTime: failure.nextAttemptTime.toISOString(),
   });
   if (failure.candidates !== undefined) status.candidates = failure.candidates;
-  return status;
+  return withReadinessConditions(status, now);
 }
 
 export interface CircuitOpen {
@@ -160,5 +161,5 @@ export function circuitOpen(
     message,
     lastTransitionTime: now.toISOString(),
   });
-  return status;
+  return withReadinessConditions(status, now);
 }

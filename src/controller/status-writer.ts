@@ -11,6 +11,7 @@ import {
   type ResumeRequest,
   type ResumeRequestStatus,
 } from '../api/resume-request.js';
+import { apiCall } from '../runtime/api-call.js';
 import { fitStatus } from './status-limits.js';
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
@@ -27,16 +28,19 @@ export class StatusWriter {
   constructor(private readonly api: k8s.CustomObjectsApi) {}
 
   async write(request: ResumeRequest, next: ResumeRequestStatus): Promise<ResumeRequest> {
-    return (await this.api.patchNamespacedCustomObjectStatus(
-      {
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        namespace: request.metadata.namespace!,
-        name: request.metadata.name!,
-        body: statusPatch(request, next),
-      },
-      mergePatch,
+    const { namespace, name } = request.metadata;
+    return (await apiCall('patch', 'resumerequests/status', `${namespace}/${name}`, () =>
+      this.api.patchNamespacedCustomObjectStatus(
+        {
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          namespace: namespace!,
+          name: name!,
+          body: statusPatch(request, next),
+        },
+        mergePatch,
+      ),
     )) as ResumeRequest;
   }
 }

@@ -4,6 +4,8 @@
 //   conflict   — our read was stale: read again and decide again; not a failed attempt
 //   not-found  — the object is gone (the caller knows whether that ends the request)
 //   terminal   — retrying cannot help (bad request, no permission, invalid object)
+import http from 'node:http';
+
 export type ErrorClass = 'retryable' | 'conflict' | 'terminal' | 'not-found';
 
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -111,4 +113,42 @@ export function describeError(error: unknown): string {
     apiMessage ?? (typeof e?.message === 'string' ? e.message : String(error)),
   ];
   return parts.filter(Boolean).join(': ').slice(0, 512);
+}
+
+/** What an API error says about itself: HTTP status, the Status object's reason and message. */
+function apiStatus(error: unknown): { status?: number; reason?: string; message: string } {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as Fields & {
+    body?: unknown;
+    message?: unknown;
+  };
+  let body: { reason?: unknown; message?: unknown } | undefined;
+  if (typeof e.body === 'string') {
+    try {
+      body = JSON.parse(e.body) as typeof body;
+    } catch {
+      body = e.body.trim() ? { message: e.body } : undefined;
+    }
+  } else if (typeof e.body === 'object' && e.body !== null) {
+    body = e.body as typeof body;
+  }
+  const status = httpStatus(e);
+  const reason = typeof body?.reason === 'string' ? body.reason : undefined;
+  if (typeof body?.message === 'string') return { status, reason, message: body.message };
+  // client-node's own message for an HTTP error repeats the raw body; without one, say the cause.
+  const causes = [...chain(error)];
+  const code = causes.map((c) => c.code).find((c): c is string => typeof c === 'string');
+  const last = causes.at(-1) as { message?: unknown } | undefined;
+  const text = typeof last?.message === 'string' && last.message ? last.message : String(error);
+  return { status, reason: reason ?? code, message: status ? (http.STATUS_CODES[status] ?? text) : text };
+}
+
+/**
+ * A failed API call as one readable line:
+ * `<verb> <resource> <namespace/name>: <HTTP code> <reason>: <message>`, never client-node's raw
+ * text. Network failures carry the error code in place of the HTTP code and reason.
+ */
+export function describeApiCall(verb: string, resource: string, key: string, error: unknown): string {
+  const { status, reason, message } = apiStatus(error);
+  const head = [status, reason].filter((part) => part !== undefined).join(' ');
+  return `${verb} ${resource} ${key}: ${head ? `${head}: ` : ''}${message}`.slice(0, 1024);
 }

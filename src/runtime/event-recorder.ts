@@ -2,6 +2,7 @@
 // of either tells what happened. Recording is best effort: a failed event never fails a reconcile.
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
+import { describeApiCall } from '../domain/errors.js';
 import { eventName } from './event-name.js';
 
 export interface EventTarget {
@@ -51,7 +52,7 @@ export class EventRecorder {
       this.logger.warn('could not record event', {
         reason,
         target: `${target.namespace}/${target.name}`,
-        error: String(error),
+        error: describeApiCall('create', 'events', target.namespace, error),
       });
     }
   }

@@ -13,7 +13,8 @@
 // millisecond precision, which the API server refuses.
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
-import { classifyError } from '../domain/errors.js';
+import { classifyError, describeError } from '../domain/errors.js';
+import { apiCall } from './api-call.js';
 import { systemClock, withDeadline, type Clock, type Timer } from './clock.js';
 
 export interface LeaderElectionSettings {
@@ -50,22 +51,29 @@ export interface LeaseStore {
 const leases = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' } as const;
 
 export function kubernetesLeaseStore(api: k8s.CustomObjectsApi, namespace: string, name: string): LeaseStore {
+  const key = `${namespace}/${name}`;
   return {
     namespace,
     name,
     async get() {
       try {
-        return (await api.getNamespacedCustomObject({ ...leases, namespace, name })) as Lease;
+        return (await apiCall('get', 'leases', key, () =>
+          api.getNamespacedCustomObject({ ...leases, namespace, name }),
+        )) as Lease;
       } catch (error) {
         if (classifyError(error) === 'not-found') return undefined;
         throw error;
       }
     },
     async create(body) {
-      await api.createNamespacedCustomObject({ ...leases, namespace, body });
+      await apiCall('create', 'leases', key, () =>
+        api.createNamespacedCustomObject({ ...leases, namespace, body }),
+      );
     },
     async replace(body) {
-      await api.replaceNamespacedCustomObject({ ...leases, namespace, name, body });
+      await apiCall('update', 'leases', key, () =>
+        api.replaceNamespacedCustomObject({ ...leases, namespace, name, body }),
+      );
     },
   };
 }
@@ -121,7 +129,7 @@ export class LeaderElector {
     try {
       await withDeadline(this.clock, this.settings.renewDeadlineMs, 'releasing the lease', this.release());
     } catch (error) {
-      this.logger.warn('could not release the leader lease', { error: String(error) });
+      this.logger.warn('could not release the leader lease', { error: describeError(error) });
     }
   }
 
@@ -161,7 +169,7 @@ export class LeaderElector {
     } catch (error) {
       abandoned = true;
       if (!this.stopped && classifyError(error) !== 'conflict' && !(error instanceof Abandoned)) {
-        this.logger.warn('leader election attempt failed', { error: String(error) });
+        this.logger.warn('leader election attempt failed', { error: describeError(error) });
       }
     }
     this.inFlight = undefined;

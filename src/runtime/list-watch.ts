@@ -28,6 +28,8 @@ export interface WatchHandle {
 export interface ListWatch {
   /** `plural.group`, for logs and metrics. */
   readonly resource: string;
+  /** The namespace it lists, or `(all namespaces)`: for messages. */
+  readonly scope?: string;
   list(options: ListOptions): Promise<ListPage>;
   /**
    * Starts a watch. `onDone` is called exactly once when the stream ends, with the error if
@@ -59,6 +61,7 @@ export function customObjectsListWatch(kubeConfig: k8s.KubeConfig, resource: Cus
     : `/apis/${group}/${version}/${plural}`;
   return {
     resource: `${plural}.${group}`,
+    scope: namespace ?? '(all namespaces)',
     async list({ continueToken, limit }) {
       const common = {
         group,

@@ -13,6 +13,7 @@
 //   skipped and reported once per resourceVersion, and an error in the handler is logged: neither
 //   ever stops the cache.
 import type { Logger } from '../observability/logger.js';
+import { describeApiCall } from '../domain/errors.js';
 import { ResettingBackoff } from './backoff.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
 import type { ListWatch, RawObject, WatchHandle } from './list-watch.js';
@@ -320,7 +321,7 @@ export class Reflector<T> {
         resource: this.name,
         attempt: this.backoff.consecutiveFailures,
         retryInMs: delay,
-        error: error instanceof Error ? error.message : String(error),
+        error: describeApiCall(what, this.name, this.options.source.scope ?? '', error),
       });
     }
     return new Promise<void>((resolve) => {

@@ -366,7 +366,7 @@ describe('Reconciler', () => {
     expect(h.writes.at(-1)).toMatchObject({
       phase: 'Resuming',
       reason: 'CircuitOpen',
-      conditions: [expect.objectContaining({ type: 'CircuitOpen', status: 'True' })],
+      conditions: expect.arrayContaining([expect.objectContaining({ type: 'CircuitOpen', status: 'True' })]),
     });
     expect(h.writes.at(-1)?.attempts).toBeUndefined();
   });
