@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig, SETTING_NAMES } from '../../src/config.js';
 import { createNamespace, kubectl, kubectlOk, plane, projectRoot, run } from '../support/plane.js';
+import { operatorKubeconfigPath } from '../support/operator.js';
 
 const chart = join(projectRoot, 'charts/workflow-resume-operator');
 const tool = join(projectRoot, 'hack/tool');
@@ -199,6 +200,8 @@ describe('on the plane, with a server-side dry run', () => {
   });
 
   it('the API server accepts config/default', async () => {
+    // The namespace config/default installs into exists once the operator's ServiceAccount does.
+    await operatorKubeconfigPath();
     const result = await kubectl([
       'apply',
       '--server-side',
