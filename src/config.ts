@@ -59,6 +59,9 @@ const settingsSchema = z
     // Bounds on one workflow's node status, which anyone who can write the Workflow controls.
     maxWorkflowNodes: int(1, 1_000_000).default(10_000),
     maxNodeStatusBytes: int(1024, 256 << 20).default(16 << 20),
+    // The request's status and its one Event say what happened; an Event on the workflow for each
+    // resume is a second write per resume, for those who read `kubectl describe workflow`.
+    workflowEvents: bool.default(false),
     domainConfigFile: z.string().optional(),
   })
   .strict()

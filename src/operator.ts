@@ -60,6 +60,7 @@ export async function startOperator(
       jitter: config.retryJitter,
     },
     halfOpenAfterMs: config.breakerHalfOpenAfterMs,
+    workflowEvents: config.workflowEvents,
     ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
     maxWaitRecheckMs: config.resyncIntervalMs,
     statusWriter: new StatusWriter(kubeConfig.makeApiClient(k8s.CustomObjectsApi)),

@@ -21,6 +21,8 @@ export type ResumeDecision = Extract<Decision, { action: 'resume' }>;
 export interface ResumeStepContext {
   retry: RetrySettings;
   halfOpenAfterMs: number;
+  /** Whether each resume is also recorded as an Event on the workflow. */
+  workflowEvents: boolean;
   backend: ResumeBackend;
   breakers: BreakerRegistry;
   events: Pick<EventRecorder, 'record'>;
@@ -94,12 +96,14 @@ export class ResumeStep {
     this.ctx.metrics.retryAttempts.observe(attemptNumber);
     log.info('resumed workflow', { workflow: workflowName, node: decision.nodeName, attempt: attemptNumber });
     await this.stopOlderDuplicates(namespace, decision.stopWorkflows ?? [], workflowName, log);
-    await this.ctx.events.record(
-      workflowRef(namespace, workflowName),
-      'Normal',
-      'Resumed',
-      `node ${decision.nodeName} resumed by ResumeRequest ${decision.markerValue}`,
-    );
+    if (this.ctx.workflowEvents) {
+      await this.ctx.events.record(
+        workflowRef(namespace, workflowName),
+        'Normal',
+        'Resumed',
+        `node ${decision.nodeName} resumed by ResumeRequest ${decision.markerValue}`,
+      );
+    }
     return this.settle(turn, {
       phase: 'Succeeded',
       reason: 'Resumed',

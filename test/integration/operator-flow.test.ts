@@ -17,7 +17,8 @@ import {
   waitForWorkflowPhase,
 } from '../support/workflows.js';
 
-const file = operatorForFile('flow');
+// Workflow-side Events are on here, so `kubectl describe workflow` is checked too.
+const file = operatorForFile('flow', { env: { WRO_WORKFLOW_EVENTS: 'true' } });
 
 const prOpened = (branch: string) =>
   githubFacts('pull_request', 'opened', { headRef: branch, labels: [], title: 'Implement it' });

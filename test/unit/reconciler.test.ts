@@ -73,6 +73,7 @@ function harness(options: {
       jitter: 0,
     },
     halfOpenAfterMs: 10_000,
+    workflowEvents: true,
     ttlSecondsAfterFinished: 60,
     maxWaitRecheckMs: 300_000,
     requests: {
