@@ -1,6 +1,7 @@
 // `make bench`: OURS (the operator, driven by ResumeRequests) against ARGO_CLI (`argo resume`)
-// on one local control plane, in three passes over fresh workflows: OURS timed, ARGO_CLI timed,
-// and OURS again with its API requests counted. Progress goes to stderr; the last stdout line
+// on one local control plane, in passes over fresh workflows: OURS timed at every level of
+// client calls in flight, ARGO_CLI timed at the same levels, and OURS again at the headline
+// level with its API requests counted. Progress goes to stderr; the last stdout line
 // is the JSON object of CONTRACTS.md. The plane, the operator and every wait are bounded by one
 // hard deadline, and a plane this run started is always taken down, on failure and on SIGINT
 // or SIGTERM too.
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { countOursRequests } from './count-ours-requests.js';
 import { Deadline } from './deadline.js';
 import { measureArgoCli } from './measure-argo-cli.js';
-import { measureOurs } from './measure-ours.js';
+import { measureOurs, type OursResult } from './measure-ours.js';
 import { startPlane, stopPlane } from './plane.js';
 import { progress } from './progress.js';
 import { buildReport, summaryTable } from './report.js';
@@ -36,7 +37,7 @@ async function main(): Promise<number> {
   const deadline = new Deadline(settings.deadlineMs);
   const owned = settings.planeDir === undefined;
   const dir = settings.planeDir ?? mkdtempSync(join(tmpdir(), 'wro-bench-'));
-  const { n, concurrency } = settings;
+  const { n, concurrency, concurrencies } = settings;
 
   // A signal ends every wait, so the run unwinds through its clean-up (operator, plane) and
   // exits; a second signal gives up on the clean-up.
@@ -55,18 +56,21 @@ async function main(): Promise<number> {
   }, settings.deadlineMs + TEARDOWN_GRACE_MS).unref();
 
   progress(
-    `n=${n}, ${concurrency} client calls in flight, deadline ${settings.deadlineMs / 1000} s, ` +
+    `n=${n}, ${concurrencies.join(', ')} client calls in flight (headline ${concurrency}), deadline ${settings.deadlineMs / 1000} s, ` +
       `plane ${owned ? `started in ${dir}` : `reused from ${dir}`}`,
   );
   let output: string | undefined;
   try {
     const plane = await startPlane(dir, owned, deadline);
     progress('plane ready');
-    const ours = await measureOurs({ plane, n, concurrency, deadline });
-    const argoCli = await measureArgoCli({ plane, n, concurrency, deadline });
+    const ours = new Map<number, OursResult>();
+    for (const level of concurrencies) {
+      ours.set(level, await measureOurs({ plane, n, concurrency: level, deadline }));
+    }
+    const argoCli = await measureArgoCli({ plane, n, concurrencies, deadline });
     const requests = await countOursRequests({ plane, n, concurrency, deadline });
-    const report = buildReport(n, ours, requests, argoCli);
-    for (const line of summaryTable(report, ours, requests, argoCli, concurrency)) progress(line);
+    const report = buildReport(n, concurrency, ours, requests, argoCli);
+    for (const line of summaryTable(report, requests)) progress(line);
     output = JSON.stringify(report);
   } catch (error) {
     progress(`failed: ${error instanceof Error ? error.message : String(error)}`);

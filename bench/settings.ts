@@ -11,6 +11,13 @@ const settingsSchema = z.object({
   BENCH_N: int(1, 200).default(30),
   /** Client calls in flight at once (ResumeRequest creates, or `argo resume` processes). */
   BENCH_CONCURRENCY: int(1, 32).default(4),
+  /** Further levels of calls in flight, each timed for both paths (comma-separated). */
+  BENCH_CONCURRENCIES: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'a comma-separated list of numbers, such as 1,4,32')
+    .transform((list) => list.split(',').map(Number))
+    .pipe(z.array(z.number().int().min(1).max(32)).max(4))
+    .default([1, 4, 32]),
   /** Hard limit on the whole run, plane start-up and tear-down included. */
   BENCH_DEADLINE_SECONDS: int(60, 1800).default(600),
   /** An existing plane directory to use (left running); otherwise a temporary one is started. */
@@ -19,7 +26,10 @@ const settingsSchema = z.object({
 
 export interface BenchSettings {
   n: number;
+  /** The headline level: the one the contract's `ours`, `argo_cli` and `ratios` describe. */
   concurrency: number;
+  /** Every level timed, the headline one included, in increasing order. */
+  concurrencies: number[];
   deadlineMs: number;
   planeDir: string | undefined;
 }
@@ -43,6 +53,9 @@ export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
   return {
     n: settings.BENCH_N,
     concurrency: settings.BENCH_CONCURRENCY,
+    concurrencies: [...new Set([...settings.BENCH_CONCURRENCIES, settings.BENCH_CONCURRENCY])].sort(
+      (a, b) => a - b,
+    ),
     deadlineMs: settings.BENCH_DEADLINE_SECONDS * 1000,
     planeDir: settings.PLANE_DIR,
   };
