@@ -1,4 +1,4 @@
-// The built operator (dist/src/main.js) as a child process, authenticated as its ServiceAccount
+// The built operator (dist/operator.mjs) as a child process, authenticated as its ServiceAccount
 // under the shipped RBAC (hack/operator-kubeconfig), never as admin, and talking to the
 // apiserver directly or, when requests are being counted, through the counting proxy. Settings
 // are the operator's defaults except for what places it on this plane, so the figures are those

@@ -10,6 +10,6 @@ if (!existsSync(join(projectRoot, 'package.json'))) {
 export const paths = {
   plane: join(projectRoot, 'hack/plane'),
   operatorKubeconfig: join(projectRoot, 'hack/operator-kubeconfig'),
-  operatorMain: join(projectRoot, 'dist/src/main.js'),
+  operatorMain: join(projectRoot, 'dist/operator.mjs'),
   playWorkflow: join(projectRoot, 'test/fixtures/workflows/play-suspend.yaml'),
 };
