@@ -7,6 +7,7 @@ import type { BatchResult } from './batch.js';
 import type { RequestCount } from './count-ours-requests.js';
 import type { ArgoCliResult } from './measure-argo-cli.js';
 import type { OursResult } from './measure-ours.js';
+import type { ScaleResult } from './scale.js';
 import { ratio, round, summarizeLatencies, throughputPerSecond, type LatencySummary } from './stats.js';
 
 interface PathSummary {
@@ -125,5 +126,70 @@ export function summaryTable(report: BenchReport, requests: RequestCount): strin
     `ours: per resume by kind: ${Object.entries(report.ours.requests_per_resume_by_kind)
       .map(([kind, value]) => `${value} ${kind}`)
       .join(', ')}`,
+  ];
+}
+
+export interface ScaleReport {
+  profile: 'scale';
+  n: number;
+  workflows: number;
+  finished_requests: number;
+  concurrency: number;
+  ours: PathSummary &
+    ReturnType<typeof requestFigures> & {
+      rss_mb: number;
+      ready_ms: number;
+      rss_ready_mb: number;
+      rss_empty_mb: number;
+      rss_kib_per_workflow: number | null;
+      rss_kib_per_finished_request: number | null;
+    };
+  argo_cli: PathSummary & { n: number };
+  ratios: Ratios;
+}
+
+/** RSS growth per cached object in KiB, or null when nothing of the kind was cached. */
+const kibPer = (growthMiB: number, count: number) =>
+  count === 0 ? null : round((growthMiB * 1024) / count, 2);
+
+export function buildScaleReport(result: ScaleResult): ScaleReport {
+  const ours = summarize(result.burst);
+  const argo = summarize(result.argoSample);
+  const { rss } = result;
+  return {
+    profile: 'scale',
+    n: result.burst.latenciesMs.length,
+    workflows: result.workflows,
+    finished_requests: result.finishedRequests,
+    concurrency: result.concurrency,
+    ours: {
+      ...ours,
+      rss_mb: round(rss.peakMiB, 1),
+      ...requestFigures(result.requests),
+      ready_ms: Math.round(result.readyMs),
+      rss_ready_mb: round(rss.readyMiB, 1),
+      rss_empty_mb: round(rss.emptyMiB, 1),
+      rss_kib_per_workflow: kibPer(rss.readyMiB - rss.requestsOnlyMiB, result.workflows),
+      rss_kib_per_finished_request: kibPer(rss.requestsOnlyMiB - rss.emptyMiB, result.finishedRequests),
+    },
+    argo_cli: { ...argo, n: result.argoSample.latenciesMs.length },
+    ratios: compare(ours, argo),
+  };
+}
+
+export function scaleSummary(report: ScaleReport): string[] {
+  const { ours, argo_cli: argo } = report;
+  return [
+    `scale: ${report.workflows} workflows and ${report.finished_requests} finished requests cached`,
+    `ours: ready in ${ours.ready_ms} ms; RSS empty ${ours.rss_empty_mb} MiB, ready ${ours.rss_ready_mb} MiB, ` +
+      `peak ${ours.rss_mb} MiB; ${ours.rss_kib_per_workflow} KiB per workflow, ` +
+      `${ours.rss_kib_per_finished_request} KiB per finished request`,
+    `ours: burst of ${report.n} at ${report.concurrency} in flight: p50 ${ours.latency_ms.p50} ms, ` +
+      `p99 ${ours.latency_ms.p99} ms, ${ours.throughput_per_s} resumes/s; ${ours.api_requests_per_resume} ` +
+      `API requests per resume (${ours.writes_per_resume} writes, ${ours.reads_per_resume} reads)`,
+    `argo cli: sample of ${argo.n}: p50 ${argo.latency_ms.p50} ms, p99 ${argo.latency_ms.p99} ms, ` +
+      `${argo.throughput_per_s} resumes/s`,
+    `ratios ours/argo cli: latency p50 ${report.ratios.latency_p50}, p99 ${report.ratios.latency_p99}, ` +
+      `throughput ${report.ratios.throughput}`,
   ];
 }

@@ -14,7 +14,8 @@ import { measureArgoCli } from './measure-argo-cli.js';
 import { measureOurs, type OursResult } from './measure-ours.js';
 import { startPlane, stopPlane } from './plane.js';
 import { progress } from './progress.js';
-import { buildReport, summaryTable } from './report.js';
+import { buildReport, buildScaleReport, scaleSummary, summaryTable } from './report.js';
+import { runScale } from './scale.js';
 import { SettingsError, loadSettings, type BenchSettings } from './settings.js';
 
 /** Time left after the deadline for tearing the plane down before the process gives up on it. */
@@ -55,23 +56,35 @@ async function main(): Promise<number> {
     process.exit(1);
   }, settings.deadlineMs + TEARDOWN_GRACE_MS).unref();
 
+  const shape = settings.scale
+    ? `scale: ${settings.scale.workflows} workflows, ${settings.scale.finished} finished requests, ` +
+      `a burst of ${settings.scale.burst} at ${concurrency} in flight, argo sample ${settings.scale.argoSample}`
+    : `n=${n}, ${concurrencies.join(', ')} client calls in flight (headline ${concurrency})`;
   progress(
-    `n=${n}, ${concurrencies.join(', ')} client calls in flight (headline ${concurrency}), deadline ${settings.deadlineMs / 1000} s, ` +
+    `${shape}, deadline ${settings.deadlineMs / 1000} s, ` +
       `plane ${owned ? `started in ${dir}` : `reused from ${dir}`}`,
   );
   let output: string | undefined;
   try {
     const plane = await startPlane(dir, owned, deadline);
     progress('plane ready');
-    const ours = new Map<number, OursResult>();
-    for (const level of concurrencies) {
-      ours.set(level, await measureOurs({ plane, n, concurrency: level, deadline }));
+    if (settings.scale) {
+      const report = buildScaleReport(
+        await runScale({ plane, scale: settings.scale, concurrency, deadline }),
+      );
+      for (const line of scaleSummary(report)) progress(line);
+      output = JSON.stringify(report);
+    } else {
+      const ours = new Map<number, OursResult>();
+      for (const level of concurrencies) {
+        ours.set(level, await measureOurs({ plane, n, concurrency: level, deadline }));
+      }
+      const argoCli = await measureArgoCli({ plane, n, concurrencies, deadline });
+      const requests = await countOursRequests({ plane, n, concurrency, deadline });
+      const report = buildReport(n, concurrency, ours, requests, argoCli);
+      for (const line of summaryTable(report, requests)) progress(line);
+      output = JSON.stringify(report);
     }
-    const argoCli = await measureArgoCli({ plane, n, concurrencies, deadline });
-    const requests = await countOursRequests({ plane, n, concurrency, deadline });
-    const report = buildReport(n, concurrency, ours, requests, argoCli);
-    for (const line of summaryTable(report, requests)) progress(line);
-    output = JSON.stringify(report);
   } catch (error) {
     progress(`failed: ${error instanceof Error ? error.message : String(error)}`);
   }
