@@ -57,6 +57,18 @@ export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
 
+/** Time a loaded 2-core machine may take per resume, all passes and set-up included. */
+const SECONDS_PER_RESUME = 0.6;
+
+/**
+ * The default profile's deadline grows with the work: every level times N resumes on each path,
+ * and the counting pass N more. At least 600 s, at most the settings' own bound.
+ */
+function defaultDeadlineSeconds(n: number, concurrencies: readonly number[]): number {
+  const resumes = n * (2 * concurrencies.length + 1);
+  return Math.min(3600, Math.max(600, Math.ceil(120 + resumes * SECONDS_PER_RESUME)));
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
   const raw = Object.fromEntries(
     Object.keys(settingsSchema.shape)
@@ -71,6 +83,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
   const settings = parsed.data;
   const scaled = settings.BENCH_PROFILE === 'scale';
   const concurrency = settings.BENCH_CONCURRENCY ?? (scaled ? 32 : 4);
+  const concurrencies = [...new Set([...settings.BENCH_CONCURRENCIES, concurrency])].sort((a, b) => a - b);
   const scale = {
     workflows: settings.BENCH_SCALE_WORKFLOWS,
     finished: settings.BENCH_SCALE_FINISHED,
@@ -88,8 +101,10 @@ export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
     scale: scaled ? scale : undefined,
     n: settings.BENCH_N,
     concurrency,
-    concurrencies: [...new Set([...settings.BENCH_CONCURRENCIES, concurrency])].sort((a, b) => a - b),
-    deadlineMs: (settings.BENCH_DEADLINE_SECONDS ?? (scaled ? 3600 : 600)) * 1000,
+    concurrencies,
+    deadlineMs:
+      (settings.BENCH_DEADLINE_SECONDS ??
+        (scaled ? 3600 : defaultDeadlineSeconds(settings.BENCH_N, concurrencies))) * 1000,
     planeDir: settings.PLANE_DIR,
   };
 }

@@ -59,6 +59,12 @@ describe('loadSettings', () => {
     expect(settings.concurrencies).toEqual([1, 4, 32]);
   });
 
+  it('gives a larger default profile run a longer deadline, between 600 and 3600 s', () => {
+    expect(loadSettings({}).deadlineMs).toBe(600_000);
+    expect(loadSettings({ BENCH_N: '200' }).deadlineMs).toBe(960_000);
+    expect(loadSettings({ BENCH_N: '200', BENCH_DEADLINE_SECONDS: '300' }).deadlineMs).toBe(300_000);
+  });
+
   it('adds the headline level to the levels timed, in order, without repeats', () => {
     const settings = loadSettings({ BENCH_CONCURRENCY: '8', BENCH_CONCURRENCIES: '32,1,32' });
     expect(settings.concurrencies).toEqual([1, 8, 32]);
