@@ -44,12 +44,6 @@ export function tallySince(after: Tally, before: Tally): Map<string, number> {
   return difference;
 }
 
-export function tallyTotal(tally: Tally): number {
-  let total = 0;
-  for (const count of tally.values()) total += count;
-  return total;
-}
-
 /** "12 get resumerequests, 12 update workflows", largest first. */
 export function formatTally(tally: Tally): string {
   if (tally.size === 0) return 'none';
@@ -57,4 +51,38 @@ export function formatTally(tally: Tally): string {
     .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
     .map(([kind, count]) => `${count} ${kind}`)
     .join(', ');
+}
+
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+/** A request that changes state (an Event create included); every other kind only reads. */
+export function isWrite(kind: string): boolean {
+  return WRITE_VERBS.has(kind.slice(0, kind.indexOf(' ')));
+}
+
+export interface PerResume {
+  total: number;
+  writes: number;
+  reads: number;
+  byKind: Map<string, number>;
+}
+
+/**
+ * What `resumes` resumes cost, per resume and per kind: the requests counted during the run
+ * minus the idle baseline scaled to the run's length (`idleScale` = run time / idle time), each
+ * kind at least zero.
+ */
+export function perResume(run: Tally, idle: Tally, idleScale: number, resumes: number): PerResume {
+  const byKind = new Map<string, number>();
+  for (const [kind, count] of run) {
+    const attributable = count - (idle.get(kind) ?? 0) * idleScale;
+    if (attributable > 0) byKind.set(kind, attributable / resumes);
+  }
+  let writes = 0;
+  let reads = 0;
+  for (const [kind, count] of byKind) {
+    if (isWrite(kind)) writes += count;
+    else reads += count;
+  }
+  return { total: writes + reads, writes, reads, byKind };
 }

@@ -4,11 +4,12 @@
 // Counted: the operator's requests from the first ResumeRequest create until it has gone quiet
 // after the last request Succeeded (its follow-up writes, such as Events, included), minus what
 // the same operator, idle, makes in a window of the same length right after (leader-lease
-// renewals, watch restarts), divided by N. The apiserver's request metric could not be used
+// renewals, watch restarts), divided by N; by kind, and split into writes (create, update,
+// patch, delete: Events included) and reads (get, list, watch, discovery). The apiserver's request metric could not be used
 // for this: it has no user label, and the Argo controller and this benchmark touch the same
 // resources.
 import { performance } from 'node:perf_hooks';
-import { formatTally, tallySince, tallyTotal, type Tally } from './api-requests.js';
+import { formatTally, perResume, tallySince, type PerResume, type Tally } from './api-requests.js';
 import { startCountingProxy } from './counting-proxy.js';
 import { withOursSession } from './ours-session.js';
 import { progress } from './progress.js';
@@ -20,7 +21,7 @@ const QUIET_MS = 1000;
 const MAX_IDLE_WINDOW_MS = 60_000;
 
 export interface RequestCount {
-  perResume: number;
+  perResume: PerResume;
   run: { ms: number; requests: Tally };
   idle: { ms: number; requests: Tally };
 }
@@ -45,9 +46,8 @@ export async function countOursRequests(options: PassOptions): Promise<RequestCo
       progress(`${label}: during the run: ${formatTally(run)}`);
       progress(`${label}: while idle: ${formatTally(idle)}`);
 
-      const attributable = tallyTotal(run) - tallyTotal(idle) * (runMs / idleMs);
       return {
-        perResume: Math.max(0, attributable) / n,
+        perResume: perResume(run, idle, runMs / idleMs, n),
         run: { ms: runMs, requests: run },
         idle: { ms: idleMs, requests: idle },
       };

@@ -12,7 +12,7 @@ export interface OursResult {
 }
 
 export function measureOurs(options: PassOptions): Promise<OursResult> {
-  return withOursSession({ ...options, label: 'ours' }, async (session) => {
+  return withOursSession({ ...options, label: `ours, ${options.concurrency} in flight` }, async (session) => {
     const batch = await session.resumeAll(options.concurrency);
     return { batch, peakRssMiB: peakRssMiB(session.operator.pid) };
   });

@@ -2,6 +2,12 @@
 // object and lets callers wait for a condition on one of them. Each wait resolves with the
 // moment (performance.now()) the event that satisfied it arrived, so latencies are measured from
 // the API server's own notifications, with no polling interval added to them.
+//
+// The watch outlives quiet periods and broken streams the way client-go's reflector does: the
+// server is asked to end each watch before client-node's inactivity timeout would abort it, and
+// a watch that ends, times out or breaks is renewed from the last resourceVersion seen; only
+// 410 Gone (that version is no longer kept) forces a relist, after which every waiter is
+// checked against the listed objects, since events between the two may have been missed.
 import { performance } from 'node:perf_hooks';
 import * as k8s from '@kubernetes/client-node';
 import type { Deadline } from './deadline.js';
@@ -12,6 +18,15 @@ export interface Observed<T> {
   /** performance.now() when the satisfying event was received. */
   atMs: number;
 }
+
+/**
+ * Each watch asks the server to end it after this long: below client-node's 30 s inactivity
+ * timeout, so a quiet collection ends its watch cleanly instead of aborting it client-side.
+ */
+const WATCH_SECONDS = 20;
+/** Renewals that fail one after another before the watch gives up, with their pauses. */
+const MAX_CONSECUTIVE_FAILURES = 5;
+const RENEW_PAUSE_MS = [0, 250, 500, 1000, 2000];
 
 interface Waiter<T> {
   accept: (object: T) => boolean;
@@ -40,12 +55,29 @@ export class ObjectWatch<T extends Named> {
   private abort: AbortController | undefined;
   private failure: Error | undefined;
   private closed = false;
+  private consecutiveFailures = 0;
+  private readonly api: k8s.CustomObjectsApi;
 
   private constructor(
     kubeConfig: k8s.KubeConfig,
     private readonly ref: CollectionRef,
+    private readonly deadline: Deadline,
   ) {
     this.watcher = new k8s.Watch(kubeConfig);
+    this.api = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  }
+
+  /** Replaces the copies with a fresh list and settles the waiters it decides. */
+  private async list(what: string): Promise<void> {
+    const list = (await retryWhileBusy(
+      `${what} of ${this.description}`,
+      () => this.api.listNamespacedCustomObject(this.ref),
+      this.deadline,
+    )) as { items: T[]; metadata?: { resourceVersion?: string } };
+    const atMs = performance.now();
+    this.latest.clear();
+    for (const item of list.items) this.record(item, atMs);
+    this.resourceVersion = list.metadata?.resourceVersion;
   }
 
   /** Lists the collection, then watches it from the list's resourceVersion. */
@@ -54,15 +86,8 @@ export class ObjectWatch<T extends Named> {
     ref: CollectionRef,
     deadline: Deadline,
   ): Promise<ObjectWatch<T>> {
-    const watch = new ObjectWatch<T>(kubeConfig, ref);
-    const api = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
-    const list = (await retryWhileBusy(
-      `the first list of ${watch.description}`,
-      () => api.listNamespacedCustomObject(ref),
-      deadline,
-    )) as { items: T[]; metadata?: { resourceVersion?: string } };
-    for (const item of list.items) watch.latest.set(item.metadata!.name!, item);
-    watch.resourceVersion = list.metadata?.resourceVersion;
+    const watch = new ObjectWatch<T>(kubeConfig, ref, deadline);
+    await watch.list('the first list');
     await watch.watch();
     return watch;
   }
@@ -102,29 +127,69 @@ export class ObjectWatch<T extends Named> {
 
   private async watch(): Promise<void> {
     const { group, version, plural, namespace } = this.ref;
+    let ended = false;
     this.abort = await this.watcher.watch(
       `/apis/${group}/${version}/namespaces/${namespace}/${plural}`,
-      { resourceVersion: this.resourceVersion, allowWatchBookmarks: true },
-      (type, object: T & { code?: number; message?: string }) => this.onEvent(type, object),
+      { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS },
+      (type, object: T & { code?: number; message?: string }) => {
+        if (!ended) ended = this.onEvent(type, object);
+      },
       (error: unknown) => {
         if (this.closed) return;
-        // The apiserver ends every watch after a while; carry on from where this one stopped.
-        if (!error) return void this.watch().catch((failure: unknown) => this.fail(failure));
-        this.fail(error);
+        if (ended) return;
+        ended = true;
+        void this.renew(error, false);
       },
     );
   }
 
-  private onEvent(type: string, object: T & { code?: number; message?: string }): void {
-    const atMs = performance.now();
-    if (type === 'ERROR') return this.fail(new Error(`watch error ${object.code}: ${object.message}`));
-    this.resourceVersion = object.metadata?.resourceVersion ?? this.resourceVersion;
-    if (type === 'BOOKMARK') return;
-    const name = object.metadata!.name!;
-    if (type === 'DELETED') {
-      this.latest.delete(name);
-      return;
+  /**
+   * Carries on after a watch ended: from the last resourceVersion, or from a fresh list when the
+   * server no longer keeps it (`gone`). Fails every waiter only after repeated failures.
+   */
+  private async renew(error: unknown, gone: boolean): Promise<void> {
+    this.abort?.abort();
+    // A watch the server ended on time (no error) is the normal cycle, not a failure.
+    this.consecutiveFailures = error ? this.consecutiveFailures + 1 : 0;
+    if (this.consecutiveFailures >= MAX_CONSECUTIVE_FAILURES) {
+      return this.fail(
+        `${this.consecutiveFailures} renewals in a row failed, the last with ${String(error)}`,
+      );
     }
+    try {
+      const pauseMs = RENEW_PAUSE_MS[this.consecutiveFailures] ?? 0;
+      if (pauseMs > 0) await this.deadline.sleep(`renewing the watch on ${this.description}`, pauseMs);
+      if (this.closed) return;
+      if (gone) await this.list('a relist');
+      if (this.closed) return;
+      await this.watch();
+    } catch (failure) {
+      if (!this.closed) this.fail(String(failure));
+    }
+  }
+
+  /** Handles one watch event; true when it ended this watch (a renewal is under way). */
+  private onEvent(type: string, object: T & { code?: number; message?: string }): boolean {
+    const atMs = performance.now();
+    if (type === 'ERROR') {
+      const gone = object.code === 410;
+      void this.renew(gone ? undefined : new Error(`watch error ${object.code}: ${object.message}`), gone);
+      return true;
+    }
+    this.resourceVersion = object.metadata?.resourceVersion ?? this.resourceVersion;
+    if (type === 'BOOKMARK') return false;
+    if (type === 'DELETED') {
+      this.latest.delete(object.metadata!.name!);
+      return false;
+    }
+    this.consecutiveFailures = 0;
+    this.record(object, atMs);
+    return false;
+  }
+
+  /** Keeps `object` as the latest copy and settles the waiters it decides. */
+  private record(object: T, atMs: number): void {
+    const name = object.metadata!.name!;
     this.latest.set(name, object);
     const waiting = this.waiters.get(name);
     if (!waiting) return;
@@ -144,9 +209,9 @@ export class ObjectWatch<T extends Named> {
     return true;
   }
 
-  private fail(error: unknown): void {
+  private fail(reason: string): void {
     if (this.closed) return;
-    this.failure = new Error(`the watch on ${this.description} failed: ${String(error)}`);
+    this.failure = new Error(`the watch on ${this.description} failed: ${reason}`);
     for (const waiting of this.waiters.values()) for (const waiter of waiting) waiter.reject(this.failure);
     this.waiters.clear();
   }

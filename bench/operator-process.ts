@@ -1,4 +1,4 @@
-// The built operator (dist/src/main.js) as a child process, authenticated as its ServiceAccount
+// The built operator (dist/operator.mjs) as a child process, authenticated as its ServiceAccount
 // under the shipped RBAC (hack/operator-kubeconfig), never as admin, and talking to the
 // apiserver directly or, when requests are being counted, through the counting proxy. Settings
 // are the operator's defaults except for what places it on this plane, so the figures are those
@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { runCommandOk } from './command.js';
 import { freePort } from './free-port.js';
 import type { Deadline } from './deadline.js';
@@ -14,6 +15,8 @@ import type { BenchPlane } from './plane.js';
 
 export interface OperatorProcess {
   pid: number;
+  /** performance.now() when the process was spawned. */
+  startedAtMs: number;
   logFile: string;
   /** Resolves once this replica holds the lease and its caches are synced. */
   waitUntilLeading(deadline: Deadline): Promise<void>;
@@ -47,12 +50,14 @@ async function operatorKubeconfig(
 
 export async function startOperatorProcess(options: {
   plane: BenchPlane;
-  namespace: string;
+  /** The namespaces it watches; the first names its files and its lease. */
+  namespaces: readonly string[];
   /** Where the operator reaches the API; the apiserver itself when absent. */
   apiPort?: number;
   deadline: Deadline;
 }): Promise<OperatorProcess> {
-  const { plane, namespace, deadline } = options;
+  const { plane, namespaces, deadline } = options;
+  const namespace = namespaces[0]!;
   if (!existsSync(paths.operatorMain)) {
     throw new Error(`${paths.operatorMain} is missing: run \`make bench\`, which builds it first`);
   }
@@ -60,11 +65,15 @@ export async function startOperatorProcess(options: {
   const port = await freePort();
   const logFile = join(plane.dir, `bench-operator-${namespace}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [paths.operatorMain], {
+  const startedAtMs = performance.now();
+  // BENCH_CPU_PROFILE_DIR: each operator writes a V8 CPU profile there when it stops.
+  const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profiling, paths.operatorMain], {
     env: {
       PATH: process.env.PATH,
       KUBECONFIG: kubeconfig,
-      WRO_NAMESPACES: namespace,
+      WRO_NAMESPACES: namespaces.join(','),
       WRO_LISTEN: `127.0.0.1:${port}`,
       WRO_IDENTITY: `bench-${process.pid}`,
       // A lease of its own, so a lease left by an earlier run on a reused plane is not waited out.
@@ -101,6 +110,7 @@ export async function startOperatorProcess(options: {
 
   return {
     pid,
+    startedAtMs,
     logFile,
     logTail,
     // Start-up has no event to wait on, so this one wait polls, briefly, within the deadline.

@@ -4,19 +4,15 @@
 import * as k8s from '@kubernetes/client-node';
 import type { ResumeRequest } from '../src/api/resume-request.js';
 import type { Workflow } from '../src/api/workflow.js';
-import { measureBatch, type BatchResult } from './batch.js';
+import type { BatchResult } from './batch.js';
 import type { Deadline } from './deadline.js';
 import { createNamespace } from './namespaces.js';
-import { ObjectWatch, type Observed } from './object-watch.js';
+import { ObjectWatch } from './object-watch.js';
 import { startOperatorProcess, type OperatorProcess } from './operator-process.js';
 import type { BenchPlane } from './plane.js';
 import { progress } from './progress.js';
-import {
-  createPrCreatedRequest,
-  hasSucceeded,
-  requestCollection,
-  settledOtherwise,
-} from './resume-requests.js';
+import { resumeByRequests } from './request-batch.js';
+import { requestCollection } from './resume-requests.js';
 import { createSuspendedWorkflows, deleteWorkflows, workflowCollection } from './workflows.js';
 
 export interface OursSession {
@@ -49,7 +45,12 @@ export async function withOursSession<T>(
     release.push(() => requests.close());
 
     progress(`${label}: starting the operator on namespace ${namespace}`);
-    const operator = await startOperatorProcess({ plane, namespace, apiPort: options.apiPort, deadline });
+    const operator = await startOperatorProcess({
+      plane,
+      namespaces: [namespace],
+      apiPort: options.apiPort,
+      deadline,
+    });
     release.push(() => operator.stop());
     await operator.waitUntilLeading(deadline);
 
@@ -58,31 +59,9 @@ export async function withOursSession<T>(
 
     return await body({
       operator,
-      async resumeAll(concurrency) {
+      resumeAll(concurrency) {
         progress(`${label}: creating ${n} ResumeRequests, ${concurrency} creates in flight at most`);
-        const settled: Promise<Observed<ResumeRequest>>[] = [];
-        let refuse!: (error: unknown) => void;
-        const refused = new Promise<never>((_, reject) => (refuse = reject));
-        const batch = await Promise.race([
-          refused,
-          measureBatch({
-            description: label,
-            names,
-            concurrency,
-            workflows,
-            deadline,
-            resume: async (name) => {
-              const request = `${name}-pr-created`;
-              // A request that fails or is ignored stops the pass at once, with its reason.
-              const done = requests.until(request, hasSucceeded, settledOtherwise);
-              done.catch(refuse);
-              settled.push(done);
-              await createPrCreatedRequest(api, namespace, request, name);
-            },
-          }),
-        ]);
-        await deadline.within(`${label}: ${n} ResumeRequests to reach Succeeded`, Promise.all(settled));
-        return batch;
+        return resumeByRequests({ label, api, namespace, names, concurrency, workflows, requests, deadline });
       },
     });
   } finally {

@@ -1,15 +1,20 @@
-// Where the benchmark finds the project's pieces. It runs compiled, from dist/bench/.
+// Where the benchmark finds the project's pieces. It runs compiled, from dist/bench/, and its
+// pure parts are tested from bench/: the project root is the nearest folder with package.json.
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
-export const projectRoot = resolve(import.meta.dirname, '../..');
-if (!existsSync(join(projectRoot, 'package.json'))) {
-  throw new Error(`${projectRoot} is not the project root: run the compiled benchmark, dist/bench/run.js`);
+function nearestPackageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}: run dist/bench/run.js`);
+  }
 }
+
+export const projectRoot = nearestPackageRoot(import.meta.dirname);
 
 export const paths = {
   plane: join(projectRoot, 'hack/plane'),
   operatorKubeconfig: join(projectRoot, 'hack/operator-kubeconfig'),
-  operatorMain: join(projectRoot, 'dist/src/main.js'),
+  operatorMain: join(projectRoot, 'dist/operator.mjs'),
   playWorkflow: join(projectRoot, 'test/fixtures/workflows/play-suspend.yaml'),
 };

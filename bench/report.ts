@@ -1,73 +1,195 @@
-// The benchmark's result: the JSON object of docs/interfaces.md ("Benchmark output") and a table of
-// the same figures, with the sequential baseline, for people.
+// The benchmark's result: the JSON object of the project's contract (docs/interfaces.md,
+// "Benchmark output") and a table of the same figures, for people. The contract's `ours`,
+// `argo_cli` and `ratios` describe the headline level of calls in flight; `by_concurrency`
+// repeats the comparison at every level timed.
+import type { PerResume } from './api-requests.js';
 import type { BatchResult } from './batch.js';
 import type { RequestCount } from './count-ours-requests.js';
 import type { ArgoCliResult } from './measure-argo-cli.js';
 import type { OursResult } from './measure-ours.js';
+import type { ScaleResult } from './scale.js';
 import { ratio, round, summarizeLatencies, throughputPerSecond, type LatencySummary } from './stats.js';
+
+interface PathSummary {
+  latency_ms: LatencySummary;
+  throughput_per_s: number;
+}
+
+interface Ratios {
+  latency_p50: number | null;
+  latency_p99: number | null;
+  throughput: number | null;
+}
+
+export interface LevelReport {
+  concurrency: number;
+  ours: PathSummary;
+  argo_cli: PathSummary;
+  ratios: Ratios;
+}
 
 export interface BenchReport {
   n: number;
-  ours: {
-    latency_ms: LatencySummary;
-    throughput_per_s: number;
+  concurrency: number;
+  ours: PathSummary & {
     rss_mb: number;
     api_requests_per_resume: number;
+    writes_per_resume: number;
+    reads_per_resume: number;
+    requests_per_resume_by_kind: Record<string, number>;
   };
-  argo_cli: { latency_ms: LatencySummary; throughput_per_s: number };
-  ratios: { latency_p50: number | null; throughput: number | null };
+  argo_cli: PathSummary;
+  ratios: Ratios;
+  by_concurrency: LevelReport[];
 }
 
-const summarize = (batch: BatchResult) => ({
+export const summarize = (batch: BatchResult): PathSummary => ({
   latency_ms: summarizeLatencies(batch.latenciesMs),
   throughput_per_s: throughputPerSecond(batch.latenciesMs.length, batch.wallMs),
 });
 
-/** ARGO_CLI in the JSON is the run with the same client concurrency as OURS. */
-export function buildReport(
-  n: number,
-  ours: OursResult,
-  requests: RequestCount,
-  argoCli: ArgoCliResult,
-): BenchReport {
-  const oursSummary = summarize(ours.batch);
-  const argoSummary = summarize(argoCli.concurrent);
+export function compare(ours: PathSummary, argo: PathSummary): Ratios {
   return {
-    n,
-    ours: {
-      ...oursSummary,
-      rss_mb: round(ours.peakRssMiB, 1),
-      api_requests_per_resume: round(requests.perResume, 2),
-    },
-    argo_cli: argoSummary,
-    ratios: {
-      latency_p50: ratio(oursSummary.latency_ms.p50, argoSummary.latency_ms.p50),
-      throughput: ratio(oursSummary.throughput_per_s, argoSummary.throughput_per_s),
-    },
+    latency_p50: ratio(ours.latency_ms.p50, argo.latency_ms.p50),
+    latency_p99: ratio(ours.latency_ms.p99, argo.latency_ms.p99),
+    throughput: ratio(ours.throughput_per_s, argo.throughput_per_s),
   };
 }
 
-export function summaryTable(
-  report: BenchReport,
-  ours: OursResult,
+/** The API-request figures of `ours`, rounded for the report. */
+export function requestFigures(count: PerResume) {
+  return {
+    api_requests_per_resume: round(count.total, 2),
+    writes_per_resume: round(count.writes, 2),
+    reads_per_resume: round(count.reads, 2),
+    requests_per_resume_by_kind: Object.fromEntries(
+      [...count.byKind].filter(([, value]) => value >= 0.005).map(([kind, value]) => [kind, round(value, 2)]),
+    ),
+  };
+}
+
+function levelReports(ours: Map<number, OursResult>, argoCli: ArgoCliResult): LevelReport[] {
+  return [...ours].map(([concurrency, result]) => {
+    const argo = argoCli.get(concurrency);
+    if (!argo) throw new Error(`argo cli was not timed at ${concurrency} calls in flight`);
+    const oursSummary = summarize(result.batch);
+    const argoSummary = summarize(argo);
+    return {
+      concurrency,
+      ours: oursSummary,
+      argo_cli: argoSummary,
+      ratios: compare(oursSummary, argoSummary),
+    };
+  });
+}
+
+/** `ours`, `argo_cli` and `ratios` at `concurrency`, and every level in `by_concurrency`. */
+export function buildReport(
+  n: number,
+  concurrency: number,
+  ours: Map<number, OursResult>,
   requests: RequestCount,
   argoCli: ArgoCliResult,
-  concurrency: number,
-): string[] {
-  const row = (label: string, batch: BatchResult) => {
-    const { latency_ms: l, throughput_per_s: t } = summarize(batch);
+): BenchReport {
+  const levels = levelReports(ours, argoCli);
+  const headline = levels.find((level) => level.concurrency === concurrency);
+  if (!headline) throw new Error(`nothing was timed at ${concurrency} calls in flight`);
+  const peakRss = Math.max(...[...ours.values()].map((result) => result.peakRssMiB));
+  return {
+    n,
+    concurrency,
+    ours: { ...headline.ours, rss_mb: round(peakRss, 1), ...requestFigures(requests.perResume) },
+    argo_cli: headline.argo_cli,
+    ratios: headline.ratios,
+    by_concurrency: levels,
+  };
+}
+
+export function summaryTable(report: BenchReport, requests: RequestCount): string[] {
+  const row = (label: string, { latency_ms: l, throughput_per_s: t }: PathSummary) => {
     const cells = [l.p50, l.p95, l.p99].map((value) => value.toFixed(1).padStart(9));
     return `${label.padEnd(26)}${cells.join('')}${t.toFixed(2).padStart(14)}`;
   };
   return [
     `n=${report.n} resumes per row; latency from the client's call to the node Succeeded, in ms`,
     `${''.padEnd(26)}${['p50', 'p95', 'p99'].map((h) => h.padStart(9)).join('')}${'resumes/s'.padStart(14)}`,
-    row(`ours (${concurrency} creates in flight)`, ours.batch),
-    row(`argo cli (${concurrency} in flight)`, argoCli.concurrent),
-    row('argo cli (sequential)', argoCli.sequential),
-    `ours: operator peak RSS ${report.ours.rss_mb} MiB; ` +
-      `${report.ours.api_requests_per_resume} API requests per resume ` +
+    ...report.by_concurrency.flatMap((level) => [
+      row(`ours (${level.concurrency} in flight)`, level.ours),
+      row(`argo cli (${level.concurrency} in flight)`, level.argo_cli),
+      `${''.padEnd(4)}ratios ours/argo cli: latency p50 ${level.ratios.latency_p50}, ` +
+        `p99 ${level.ratios.latency_p99}, throughput ${level.ratios.throughput}`,
+    ]),
+    `ours: operator peak RSS ${report.ours.rss_mb} MiB; per resume ` +
+      `${report.ours.api_requests_per_resume} API requests (${report.ours.writes_per_resume} writes, ` +
+      `${report.ours.reads_per_resume} reads), counted at ${report.concurrency} in flight ` +
       `(run ${(requests.run.ms / 1000).toFixed(1)} s, idle baseline ${(requests.idle.ms / 1000).toFixed(1)} s)`,
-    `ratios ours/argo cli: latency p50 ${report.ratios.latency_p50}, throughput ${report.ratios.throughput}`,
+    `ours: per resume by kind: ${Object.entries(report.ours.requests_per_resume_by_kind)
+      .map(([kind, value]) => `${value} ${kind}`)
+      .join(', ')}`,
+  ];
+}
+
+export interface ScaleReport {
+  profile: 'scale';
+  n: number;
+  workflows: number;
+  finished_requests: number;
+  concurrency: number;
+  ours: PathSummary &
+    ReturnType<typeof requestFigures> & {
+      rss_mb: number;
+      ready_ms: number;
+      rss_ready_mb: number;
+      rss_empty_mb: number;
+      rss_kib_per_workflow: number | null;
+      rss_kib_per_finished_request: number | null;
+    };
+  argo_cli: PathSummary & { n: number };
+  ratios: Ratios;
+}
+
+/** RSS growth per cached object in KiB, or null when nothing of the kind was cached. */
+const kibPer = (growthMiB: number, count: number) =>
+  count === 0 ? null : round((growthMiB * 1024) / count, 2);
+
+export function buildScaleReport(result: ScaleResult): ScaleReport {
+  const ours = summarize(result.burst);
+  const argo = summarize(result.argoSample);
+  const { rss } = result;
+  return {
+    profile: 'scale',
+    n: result.burst.latenciesMs.length,
+    workflows: result.workflows,
+    finished_requests: result.finishedRequests,
+    concurrency: result.concurrency,
+    ours: {
+      ...ours,
+      rss_mb: round(rss.peakMiB, 1),
+      ...requestFigures(result.requests),
+      ready_ms: Math.round(result.readyMs),
+      rss_ready_mb: round(rss.readyMiB, 1),
+      rss_empty_mb: round(rss.emptyMiB, 1),
+      rss_kib_per_workflow: kibPer(rss.readyMiB - rss.requestsOnlyMiB, result.workflows),
+      rss_kib_per_finished_request: kibPer(rss.requestsOnlyMiB - rss.emptyMiB, result.finishedRequests),
+    },
+    argo_cli: { ...argo, n: result.argoSample.latenciesMs.length },
+    ratios: compare(ours, argo),
+  };
+}
+
+export function scaleSummary(report: ScaleReport): string[] {
+  const { ours, argo_cli: argo } = report;
+  return [
+    `scale: ${report.workflows} workflows and ${report.finished_requests} finished requests cached`,
+    `ours: ready in ${ours.ready_ms} ms; RSS empty ${ours.rss_empty_mb} MiB, ready ${ours.rss_ready_mb} MiB, ` +
+      `peak ${ours.rss_mb} MiB; ${ours.rss_kib_per_workflow} KiB per workflow, ` +
+      `${ours.rss_kib_per_finished_request} KiB per finished request`,
+    `ours: burst of ${report.n} at ${report.concurrency} in flight: p50 ${ours.latency_ms.p50} ms, ` +
+      `p99 ${ours.latency_ms.p99} ms, ${ours.throughput_per_s} resumes/s; ${ours.api_requests_per_resume} ` +
+      `API requests per resume (${ours.writes_per_resume} writes, ${ours.reads_per_resume} reads)`,
+    `argo cli: sample of ${argo.n}: p50 ${argo.latency_ms.p50} ms, p99 ${argo.latency_ms.p99} ms, ` +
+      `${argo.throughput_per_s} resumes/s`,
+    `ratios ours/argo cli: latency p50 ${report.ratios.latency_p50}, p99 ${report.ratios.latency_p99}, ` +
+      `throughput ${report.ratios.throughput}`,
   ];
 }

@@ -1,6 +1,7 @@
 // `make bench`: OURS (the operator, driven by ResumeRequests) against ARGO_CLI (`argo resume`)
-// on one local control plane, in three passes over fresh workflows: OURS timed, ARGO_CLI timed,
-// and OURS again with its API requests counted. Progress goes to stderr; the last stdout line
+// on one local control plane, in passes over fresh workflows: OURS timed at every level of
+// client calls in flight, ARGO_CLI timed at the same levels, and OURS again at the headline
+// level with its API requests counted. Progress goes to stderr; the last stdout line
 // is the JSON object of docs/interfaces.md. The plane, the operator and every wait are bounded by one
 // hard deadline, and a plane this run started is always taken down, on failure and on SIGINT
 // or SIGTERM too.
@@ -10,10 +11,11 @@ import { join } from 'node:path';
 import { countOursRequests } from './count-ours-requests.js';
 import { Deadline } from './deadline.js';
 import { measureArgoCli } from './measure-argo-cli.js';
-import { measureOurs } from './measure-ours.js';
+import { measureOurs, type OursResult } from './measure-ours.js';
 import { startPlane, stopPlane } from './plane.js';
 import { progress } from './progress.js';
-import { buildReport, summaryTable } from './report.js';
+import { buildReport, buildScaleReport, scaleSummary, summaryTable } from './report.js';
+import { runScale } from './scale.js';
 import { SettingsError, loadSettings, type BenchSettings } from './settings.js';
 
 /** Time left after the deadline for tearing the plane down before the process gives up on it. */
@@ -36,7 +38,7 @@ async function main(): Promise<number> {
   const deadline = new Deadline(settings.deadlineMs);
   const owned = settings.planeDir === undefined;
   const dir = settings.planeDir ?? mkdtempSync(join(tmpdir(), 'wro-bench-'));
-  const { n, concurrency } = settings;
+  const { n, concurrency, concurrencies } = settings;
 
   // A signal ends every wait, so the run unwinds through its clean-up (operator, plane) and
   // exits; a second signal gives up on the clean-up.
@@ -54,20 +56,35 @@ async function main(): Promise<number> {
     process.exit(1);
   }, settings.deadlineMs + TEARDOWN_GRACE_MS).unref();
 
+  const shape = settings.scale
+    ? `scale: ${settings.scale.workflows} workflows, ${settings.scale.finished} finished requests, ` +
+      `a burst of ${settings.scale.burst} at ${concurrency} in flight, argo sample ${settings.scale.argoSample}`
+    : `n=${n}, ${concurrencies.join(', ')} client calls in flight (headline ${concurrency})`;
   progress(
-    `n=${n}, ${concurrency} client calls in flight, deadline ${settings.deadlineMs / 1000} s, ` +
+    `${shape}, deadline ${settings.deadlineMs / 1000} s, ` +
       `plane ${owned ? `started in ${dir}` : `reused from ${dir}`}`,
   );
   let output: string | undefined;
   try {
     const plane = await startPlane(dir, owned, deadline);
     progress('plane ready');
-    const ours = await measureOurs({ plane, n, concurrency, deadline });
-    const argoCli = await measureArgoCli({ plane, n, concurrency, deadline });
-    const requests = await countOursRequests({ plane, n, concurrency, deadline });
-    const report = buildReport(n, ours, requests, argoCli);
-    for (const line of summaryTable(report, ours, requests, argoCli, concurrency)) progress(line);
-    output = JSON.stringify(report);
+    if (settings.scale) {
+      const report = buildScaleReport(
+        await runScale({ plane, scale: settings.scale, concurrency, deadline }),
+      );
+      for (const line of scaleSummary(report)) progress(line);
+      output = JSON.stringify(report);
+    } else {
+      const ours = new Map<number, OursResult>();
+      for (const level of concurrencies) {
+        ours.set(level, await measureOurs({ plane, n, concurrency: level, deadline }));
+      }
+      const argoCli = await measureArgoCli({ plane, n, concurrencies, deadline });
+      const requests = await countOursRequests({ plane, n, concurrency, deadline });
+      const report = buildReport(n, concurrency, ours, requests, argoCli);
+      for (const line of summaryTable(report, requests)) progress(line);
+      output = JSON.stringify(report);
+    }
   } catch (error) {
     progress(`failed: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -7,25 +7,66 @@ import type { BenchPlane } from './plane.js';
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const settingsSchema = z.object({
+  /** `default`: the comparison at each level of calls in flight; `scale`: full caches, then a burst. */
+  BENCH_PROFILE: z.enum(['default', 'scale']).default('default'),
   /** Workflows resumed per measured batch. */
   BENCH_N: int(1, 200).default(30),
   /** Client calls in flight at once (ResumeRequest creates, or `argo resume` processes). */
-  BENCH_CONCURRENCY: int(1, 32).default(4),
+  BENCH_CONCURRENCY: int(1, 32).optional(),
+  /** Further levels of calls in flight, each timed for both paths (comma-separated). */
+  BENCH_CONCURRENCIES: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'a comma-separated list of numbers, such as 1,4,32')
+    .transform((list) => list.split(',').map(Number))
+    .pipe(z.array(z.number().int().min(1).max(32)).max(4))
+    .default([1, 4, 32]),
   /** Hard limit on the whole run, plane start-up and tear-down included. */
-  BENCH_DEADLINE_SECONDS: int(60, 1800).default(600),
+  BENCH_DEADLINE_SECONDS: int(60, 3600).optional(),
+  /** Scale profile: suspended play workflows in the caches (some wide, some compressed). */
+  BENCH_SCALE_WORKFLOWS: int(10, 10_000).default(10_000),
+  /** Scale profile: finished ResumeRequests in the caches. */
+  BENCH_SCALE_FINISHED: int(0, 10_000).default(10_000),
+  /** Scale profile: new ResumeRequests in the burst, each resuming one of the cached workflows. */
+  BENCH_SCALE_BURST: int(1, 1000).default(1000),
+  /** Scale profile: cached workflows resumed with `argo resume` for comparison. */
+  BENCH_SCALE_ARGO_SAMPLE: int(1, 1000).default(100),
   /** An existing plane directory to use (left running); otherwise a temporary one is started. */
   PLANE_DIR: z.string().min(1).optional(),
 });
 
+export interface ScaleSettings {
+  workflows: number;
+  finished: number;
+  burst: number;
+  argoSample: number;
+}
+
 export interface BenchSettings {
+  /** Present for the scale profile. */
+  scale: ScaleSettings | undefined;
   n: number;
+  /** The headline level: the one the contract's `ours`, `argo_cli` and `ratios` describe. */
   concurrency: number;
+  /** Every level timed, the headline one included, in increasing order. */
+  concurrencies: number[];
   deadlineMs: number;
   planeDir: string | undefined;
 }
 
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
+}
+
+/** Time a loaded 2-core machine may take per resume, all passes and set-up included. */
+const SECONDS_PER_RESUME = 0.6;
+
+/**
+ * The default profile's deadline grows with the work: every level times N resumes on each path,
+ * and the counting pass N more. At least 600 s, at most the settings' own bound.
+ */
+function defaultDeadlineSeconds(n: number, concurrencies: readonly number[]): number {
+  const resumes = n * (2 * concurrencies.length + 1);
+  return Math.min(3600, Math.max(600, Math.ceil(120 + resumes * SECONDS_PER_RESUME)));
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
@@ -40,10 +81,30 @@ export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
     throw new SettingsError(`invalid benchmark settings:\n  ${problems.join('\n  ')}`);
   }
   const settings = parsed.data;
+  const scaled = settings.BENCH_PROFILE === 'scale';
+  const concurrency = settings.BENCH_CONCURRENCY ?? (scaled ? 32 : 4);
+  const concurrencies = [...new Set([...settings.BENCH_CONCURRENCIES, concurrency])].sort((a, b) => a - b);
+  const scale = {
+    workflows: settings.BENCH_SCALE_WORKFLOWS,
+    finished: settings.BENCH_SCALE_FINISHED,
+    burst: settings.BENCH_SCALE_BURST,
+    argoSample: settings.BENCH_SCALE_ARGO_SAMPLE,
+  };
+  if (scaled && scale.burst + scale.argoSample > scale.workflows) {
+    throw new SettingsError(
+      `invalid benchmark settings:\n  BENCH_SCALE_BURST + BENCH_SCALE_ARGO_SAMPLE ` +
+        `(${scale.burst} + ${scale.argoSample}) must not exceed BENCH_SCALE_WORKFLOWS (${scale.workflows}): ` +
+        'each resumes a cached workflow of its own',
+    );
+  }
   return {
+    scale: scaled ? scale : undefined,
     n: settings.BENCH_N,
-    concurrency: settings.BENCH_CONCURRENCY,
-    deadlineMs: settings.BENCH_DEADLINE_SECONDS * 1000,
+    concurrency,
+    concurrencies,
+    deadlineMs:
+      (settings.BENCH_DEADLINE_SECONDS ??
+        (scaled ? 3600 : defaultDeadlineSeconds(settings.BENCH_N, concurrencies))) * 1000,
     planeDir: settings.PLANE_DIR,
   };
 }

@@ -61,16 +61,21 @@ export async function createSuspendedWorkflows(options: {
   namespace: string;
   names: readonly string[];
   deadline: Deadline;
+  /** The workflow to create for each name; the plain play by default. */
+  build?: (name: string, index: number) => Workflow;
+  /** Creates in flight at once. */
+  concurrency?: number;
 }): Promise<void> {
   const { kubeConfig, watch, namespace, names, deadline } = options;
+  const build = options.build ?? ((name: string) => playWorkflow(name, name));
   const api = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
   const suspended = names.map((name) => watch.until(name, isSuspendedAt(SUSPEND_NODE), hasEnded));
   await deadline.within(
     `${names.length} workflows to be created in ${namespace}`,
-    runPool(names, 8, async (name) => {
+    runPool(names, options.concurrency ?? 8, async (name, index) => {
       await api.createNamespacedCustomObject({
         ...workflowCollection(namespace),
-        body: playWorkflow(name, name),
+        body: build(name, index),
       });
     }),
   );

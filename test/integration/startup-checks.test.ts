@@ -7,7 +7,7 @@ import { freePort } from '../../bench/free-port.js';
 import { checkCustomResource, StartupCheckError } from '../../src/startup-checks.js';
 import { createNamespace, kubectlOk, plane, projectRoot, run } from '../support/plane.js';
 
-const mainScript = join(projectRoot, 'dist/src/main.js');
+const mainScript = join(projectRoot, 'dist/operator.mjs');
 
 interface LogLine {
   level: string;

@@ -1,4 +1,4 @@
-// Runs the built operator (dist/src/main.js) as a child process against the plane, authenticated
+// Runs the built operator (dist/operator.mjs) as a child process against the plane, authenticated
 // as its ServiceAccount under the shipped RBAC (config/rbac), never as admin.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll } from '@jest/globals';
 import { freePort } from '../../bench/free-port.js';
 import { createNamespace, plane, projectRoot, run, waitFor } from './plane.js';
 
-const mainScript = join(projectRoot, 'dist/src/main.js');
+const mainScript = join(projectRoot, 'dist/operator.mjs');
 let operatorKubeconfig: string | undefined;
 const started = new Set<RunningOperator>();
 

@@ -1,0 +1,200 @@
+// `BENCH_PROFILE=scale make bench`: the operator with full caches. One namespace holds the cached
+// play workflows (suspended by the real Argo controller; some wide, some compressed), another the
+// finished ResumeRequests. The operator is started three times: on an empty namespace, on the
+// finished requests alone and on both, each time until it leads with synced caches, so the RSS
+// of each start gives the growth per cached request and per cached workflow. The last start,
+// through the counting proxy, is timed from spawn to ready and then takes a burst of new
+// ResumeRequests for cached workflows; `argo resume` then resumes a sample of the others at
+// the same concurrency.
+import { performance } from 'node:perf_hooks';
+import * as k8s from '@kubernetes/client-node';
+import type { ResumeRequest } from '../src/api/resume-request.js';
+import type { Workflow } from '../src/api/workflow.js';
+import { perResume, formatTally, tallySince, type PerResume } from './api-requests.js';
+import { argoResume } from './argo-cli.js';
+import { measureBatch, type BatchResult } from './batch.js';
+import { startCountingProxy } from './counting-proxy.js';
+import type { Deadline } from './deadline.js';
+import { createFinishedRequests } from './finished-requests.js';
+import { createNamespace } from './namespaces.js';
+import { ObjectWatch } from './object-watch.js';
+import { startOperatorProcess, type OperatorProcess } from './operator-process.js';
+import { peakRssMiB, rssMiB } from './peak-rss.js';
+import type { BenchPlane } from './plane.js';
+import { progress } from './progress.js';
+import { resumeByRequests } from './request-batch.js';
+import { requestCollection } from './resume-requests.js';
+import { scaleWorkflow, shapeOf } from './scale-workflows.js';
+import type { ScaleSettings } from './settings.js';
+import { deleteWorkflows, workflowCollection, createSuspendedWorkflows } from './workflows.js';
+
+/** Creates in flight while filling the caches: the Argo controller is what limits the pace. */
+const FILL_CREATES_IN_FLIGHT = 16;
+/** Settling time after ready before RSS is read, so start-up garbage is not counted as cache. */
+const SETTLE_MS = 3000;
+/** No request for this long after the burst means the operator has finished its work. */
+const QUIET_MS = 1000;
+/** The idle window for the request count's baseline, at most. */
+const MAX_IDLE_WINDOW_MS = 30_000;
+
+export interface ScaleResult {
+  workflows: number;
+  finishedRequests: number;
+  concurrency: number;
+  burst: BatchResult;
+  argoSample: BatchResult;
+  readyMs: number;
+  rss: { emptyMiB: number; requestsOnlyMiB: number; readyMiB: number; peakMiB: number };
+  requests: PerResume;
+}
+
+/** Starts the operator on `namespaces`, waits until it leads, lets it settle; RSS and time to ready. */
+async function startAndSettle(
+  plane: BenchPlane,
+  namespaces: string[],
+  deadline: Deadline,
+  apiPort?: number,
+): Promise<{ operator: OperatorProcess; readyMs: number; rssMiB: number }> {
+  const operator = await startOperatorProcess({ plane, namespaces, apiPort, deadline });
+  try {
+    await operator.waitUntilLeading(deadline);
+    const readyMs = performance.now() - operator.startedAtMs;
+    await deadline.sleep('the operator to settle after start-up', SETTLE_MS);
+    return { operator, readyMs, rssMiB: rssMiB(operator.pid) };
+  } catch (error) {
+    await operator.stop();
+    throw error;
+  }
+}
+
+async function rssOfIdleOperator(
+  plane: BenchPlane,
+  namespaces: string[],
+  deadline: Deadline,
+): Promise<number> {
+  const { operator, rssMiB: rss } = await startAndSettle(plane, namespaces, deadline);
+  await operator.stop();
+  return rss;
+}
+
+export async function runScale(options: {
+  plane: BenchPlane;
+  scale: ScaleSettings;
+  concurrency: number;
+  deadline: Deadline;
+}): Promise<ScaleResult> {
+  const { plane, scale, concurrency, deadline } = options;
+  const kubeConfig = plane.kubeConfig;
+  const api = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  const namespace = await createNamespace(kubeConfig, 'bench-scale', deadline);
+  const finishedNamespace = await createNamespace(kubeConfig, 'bench-finished', deadline);
+  const emptyNamespace = await createNamespace(kubeConfig, 'bench-empty', deadline);
+  const names = Array.from({ length: scale.workflows }, (_, i) => `play-${i + 1}`);
+  const burstNames = names.slice(0, scale.burst);
+  const sampleNames = names.slice(scale.burst, scale.burst + scale.argoSample);
+  const release: Array<() => unknown> = [];
+  try {
+    const workflows = await ObjectWatch.start<Workflow>(kubeConfig, workflowCollection(namespace), deadline);
+    release.push(() => workflows.close());
+    const requests = await ObjectWatch.start<ResumeRequest>(
+      kubeConfig,
+      requestCollection(namespace),
+      deadline,
+    );
+    release.push(() => requests.close());
+
+    const fillStarted = performance.now();
+    progress(
+      `scale: creating ${scale.workflows} play workflows in ${namespace} and waiting until each is suspended`,
+    );
+    await createSuspendedWorkflows({
+      kubeConfig,
+      watch: workflows,
+      namespace,
+      names,
+      deadline,
+      build: (name, index) => scaleWorkflow(name, shapeOf(index)),
+      concurrency: FILL_CREATES_IN_FLIGHT,
+    });
+    progress(
+      `scale: ${scale.workflows} workflows suspended in ${((performance.now() - fillStarted) / 1000).toFixed(0)} s`,
+    );
+    progress(`scale: writing ${scale.finished} finished ResumeRequests in ${finishedNamespace}`);
+    await createFinishedRequests({
+      kubeConfig,
+      namespace: finishedNamespace,
+      count: scale.finished,
+      deadline,
+    });
+
+    progress('scale: RSS of the operator on an empty namespace');
+    const emptyMiB = await rssOfIdleOperator(plane, [emptyNamespace], deadline);
+    progress(`scale: RSS of the operator with ${scale.finished} finished requests cached`);
+    const requestsOnlyMiB = await rssOfIdleOperator(plane, [finishedNamespace], deadline);
+
+    const proxy = await startCountingProxy(plane.dir, plane.apiserverPort);
+    release.push(() => proxy.close());
+    progress(`scale: starting the operator with every cache full (through the counting proxy)`);
+    const full = await startAndSettle(plane, [namespace, finishedNamespace], deadline, proxy.port);
+    release.push(() => full.operator.stop());
+    progress(`scale: ready in ${full.readyMs.toFixed(0)} ms, RSS ${full.rssMiB.toFixed(1)} MiB`);
+
+    progress(`scale: a burst of ${scale.burst} ResumeRequests, ${concurrency} creates in flight at most`);
+    const before = proxy.snapshot();
+    const burst = await resumeByRequests({
+      label: 'scale burst',
+      api,
+      namespace,
+      names: burstNames,
+      concurrency,
+      workflows,
+      requests,
+      deadline,
+    });
+    await proxy.quiet(QUIET_MS, deadline);
+    const runMs = performance.now() - burst.startedAtMs;
+    const run = tallySince(proxy.snapshot(), before);
+    const idleMs = Math.min(runMs, MAX_IDLE_WINDOW_MS);
+    progress(`scale: counting the idle operator's requests for ${(idleMs / 1000).toFixed(1)} s`);
+    const idleBefore = proxy.snapshot();
+    await deadline.sleep('the idle baseline window', idleMs);
+    const idle = tallySince(proxy.snapshot(), idleBefore);
+    progress(`scale: during the burst: ${formatTally(run)}`);
+    progress(`scale: while idle: ${formatTally(idle)}`);
+    const peakMiB = peakRssMiB(full.operator.pid);
+    await full.operator.stop();
+
+    progress(
+      `scale: argo resume on a sample of ${sampleNames.length} cached workflows, ${concurrency} at a time`,
+    );
+    const argoSample = await measureBatch({
+      description: 'scale, argo cli sample',
+      names: sampleNames,
+      concurrency,
+      workflows,
+      resume: (name) => argoResume(plane, namespace, name),
+      deadline,
+    });
+    return {
+      workflows: scale.workflows,
+      finishedRequests: scale.finished,
+      concurrency,
+      burst,
+      argoSample,
+      readyMs: full.readyMs,
+      rss: { emptyMiB, requestsOnlyMiB, readyMiB: full.rssMiB, peakMiB },
+      requests: perResume(run, idle, runMs / idleMs, scale.burst),
+    };
+  } finally {
+    for (const step of release.reverse()) {
+      await Promise.resolve()
+        .then(step)
+        .catch((error: unknown) => progress(`scale: clean-up step failed: ${String(error)}`));
+    }
+    await Promise.allSettled([
+      deleteWorkflows(kubeConfig, namespace),
+      api.deleteCollectionNamespacedCustomObject(requestCollection(namespace)),
+      api.deleteCollectionNamespacedCustomObject(requestCollection(finishedNamespace)),
+    ]);
+  }
+}

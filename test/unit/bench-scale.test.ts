@@ -1,0 +1,59 @@
+import { SettingsError, loadSettings } from '../../bench/settings.js';
+import { scaleWorkflow, shapeOf } from '../../bench/scale-workflows.js';
+
+describe('the scale profile settings', () => {
+  it('defaults to 10,000 workflows and finished requests, a burst of 1,000 at 32 in flight', () => {
+    const settings = loadSettings({ BENCH_PROFILE: 'scale' });
+    expect(settings.scale).toEqual({ workflows: 10_000, finished: 10_000, burst: 1000, argoSample: 100 });
+    expect(settings.concurrency).toBe(32);
+    expect(settings.deadlineMs).toBe(3_600_000);
+  });
+
+  it('is absent from the default profile', () => {
+    expect(loadSettings({}).scale).toBeUndefined();
+  });
+
+  it('refuses a burst and an argo sample that need more workflows than are cached', () => {
+    expect(() =>
+      loadSettings({ BENCH_PROFILE: 'scale', BENCH_SCALE_WORKFLOWS: '100', BENCH_SCALE_BURST: '90' }),
+    ).toThrow(SettingsError);
+  });
+
+  it('refuses counts beyond its bounds and unknown profiles', () => {
+    expect(() => loadSettings({ BENCH_PROFILE: 'scale', BENCH_SCALE_WORKFLOWS: '10001' })).toThrow(
+      SettingsError,
+    );
+    expect(() => loadSettings({ BENCH_PROFILE: 'huge' })).toThrow(SettingsError);
+  });
+});
+
+describe('the scale workflows', () => {
+  it('are mostly plain, one in twenty wide and one in a hundred compressed', () => {
+    const shapes = Array.from({ length: 1000 }, (_, i) => shapeOf(i));
+    expect(shapes.filter((shape) => shape === 'compressed')).toHaveLength(10);
+    expect(shapes.filter((shape) => shape === 'wide')).toHaveLength(50);
+  });
+
+  it('put a skipped history fan-out before the three gates of a wide or compressed play', () => {
+    for (const shape of ['wide', 'compressed'] as const) {
+      const workflow = scaleWorkflow('play-7', shape);
+      const templates = workflow.spec!.templates as Array<{
+        name: string;
+        steps?: Array<Array<{ name: string }>>;
+      }>;
+      const play = templates.find((template) => template.name === 'play')!;
+      expect(play.steps!.map(([step]) => step!.name)).toEqual([
+        'history',
+        'wait-pr-created',
+        'wait-ready-for-qa',
+        'wait-pr-approved',
+      ]);
+      expect(workflow.metadata.labels!['task-id']).toBe('play-7');
+    }
+  });
+
+  it('make a compressed play large enough for Argo to compress its nodes', () => {
+    expect(JSON.stringify(scaleWorkflow('play-1', 'compressed')).length).toBeGreaterThan(400_000);
+    expect(JSON.stringify(scaleWorkflow('play-1', 'plain'))).not.toContain('history');
+  });
+});
