@@ -50,6 +50,10 @@ export async function startOperatorProcess(options: {
   namespace: string;
   /** Where the operator reaches the API; the apiserver itself when absent. */
   apiPort?: number;
+  /** Names this replica (identity and log file), so several can share one lease. */
+  name?: string;
+  /** Settings added to (or overriding) the stock ones. */
+  env?: Record<string, string>;
   deadline: Deadline;
 }): Promise<OperatorProcess> {
   const { plane, namespace, deadline } = options;
@@ -58,7 +62,8 @@ export async function startOperatorProcess(options: {
   }
   const kubeconfig = await operatorKubeconfig(plane, namespace, options.apiPort, deadline);
   const port = await freePort();
-  const logFile = join(plane.dir, `bench-operator-${namespace}.log`);
+  const name = options.name ?? `bench-operator-${namespace}`;
+  const logFile = join(plane.dir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(process.execPath, [paths.operatorMain], {
     env: {
@@ -66,9 +71,10 @@ export async function startOperatorProcess(options: {
       KUBECONFIG: kubeconfig,
       WRO_NAMESPACES: namespace,
       WRO_LISTEN: `127.0.0.1:${port}`,
-      WRO_IDENTITY: `bench-${process.pid}`,
+      WRO_IDENTITY: options.name ?? `bench-${process.pid}`,
       // A lease of its own, so a lease left by an earlier run on a reused plane is not waited out.
       WRO_LEASE_NAME: `bench-${namespace}`,
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,154 @@
+// The fault schedule: every few seconds, the next fault of a seeded shuffle of all kinds, until
+// the play ends. Faults run one at a time and each ends with the plane whole again (process
+// continued, component restarted, webhook answering), so what is left to check at the end is the
+// operator's own recovery.
+import * as k8s from '@kubernetes/client-node';
+import { runCommandOk } from '../bench/command.js';
+import type { CountingProxy } from '../bench/counting-proxy.js';
+import type { Deadline } from '../bench/deadline.js';
+import { paths } from '../bench/paths.js';
+import type { FaultWebhook } from '../test/support/fault-webhook.js';
+import { PLAY_FRACTION } from './histories.js';
+import { Random } from './random.js';
+import type { Replicas } from './replicas.js';
+
+export const FAULT_KINDS = [
+  'sigkill-leader',
+  'sigstop-leader',
+  'apiserver-restart',
+  'etcd-restart',
+  'webhook-5xx',
+  'webhook-429',
+  'webhook-slow',
+  'dropped-watches',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface ScheduledFault {
+  atMs: number;
+  kind: FaultKind;
+}
+
+/** Seconds between the starts of two faults. */
+const SPACING_MS = 6000;
+/** How long a webhook fault window lasts. */
+const WEBHOOK_WINDOW_MS = 3000;
+/** Longer than the lease (4 s), so the standby takes over while the leader is stopped. */
+const STOP_MS = 6000;
+/** Under the webhook's 5 s timeout: the write succeeds, late. */
+const SLOW_ANSWER_MS = 2500;
+
+export function chaosSchedule(seconds: number, seed: number): ScheduledFault[] {
+  const random = new Random(seed ^ 0x5eed);
+  const startMs = Math.max(3000, seconds * 50);
+  const endMs = seconds * 1000 * PLAY_FRACTION;
+  const schedule: ScheduledFault[] = [];
+  let round: FaultKind[] = [];
+  for (let atMs = startMs; atMs < endMs; atMs += SPACING_MS) {
+    if (round.length === 0) {
+      round = [...FAULT_KINDS];
+      for (let i = round.length - 1; i > 0; i--) {
+        const j = random.int(0, i);
+        [round[i], round[j]] = [round[j]!, round[i]!];
+      }
+    }
+    schedule.push({ atMs, kind: round.pop()! });
+  }
+  return schedule;
+}
+
+export interface ChaosOptions {
+  planeDir: string;
+  kubeConfig: k8s.KubeConfig;
+  replicas: Replicas;
+  webhook: FaultWebhook;
+  proxy: CountingProxy;
+  deadline: Deadline;
+  log: (message: string) => void;
+}
+
+export interface ChaosTally {
+  injected: Map<FaultKind, number>;
+  /** Replicas that exited by themselves (a leader that lost its lease) and were replaced. */
+  replicaExits: number;
+  droppedWatchStreams: number;
+}
+
+export class Chaos {
+  readonly tally: ChaosTally = { injected: new Map(), replicaExits: 0, droppedWatchStreams: 0 };
+
+  constructor(private readonly options: ChaosOptions) {}
+
+  /** Runs the schedule from `startedAt` (Date.now()); resolves with the plane whole again. */
+  async run(schedule: readonly ScheduledFault[], startedAt: number): Promise<void> {
+    for (const fault of schedule) {
+      const waitMs = startedAt + fault.atMs - Date.now();
+      // A fault that overran its slot (a slow restart) delays the next ones; none is skipped.
+      if (waitMs > 0) await this.options.deadline.sleep('the next fault', waitMs);
+      this.options.log(`fault: ${fault.kind}`);
+      await this.inject(fault.kind);
+      this.tally.injected.set(fault.kind, (this.tally.injected.get(fault.kind) ?? 0) + 1);
+      this.tally.replicaExits += await this.options.replicas.fill();
+    }
+  }
+
+  private async inject(kind: FaultKind): Promise<void> {
+    const { replicas, webhook, proxy, deadline } = this.options;
+    switch (kind) {
+      case 'sigkill-leader':
+        return replicas.kill((await replicas.leader(20_000)).name);
+      case 'sigstop-leader':
+        return replicas.pause((await replicas.leader(20_000)).name, STOP_MS);
+      case 'apiserver-restart':
+        return this.restart('apiserver');
+      case 'etcd-restart':
+        return this.restart('etcd');
+      case 'dropped-watches':
+        this.tally.droppedWatchStreams += proxy.dropWatches();
+        return;
+      case 'webhook-5xx':
+      case 'webhook-429':
+      case 'webhook-slow':
+        webhook.slowMs = SLOW_ANSWER_MS;
+        webhook.fault = kind === 'webhook-5xx' ? '5xx' : kind === 'webhook-429' ? '429' : 'slow';
+        try {
+          await deadline.sleep(`the ${kind} window`, WEBHOOK_WINDOW_MS);
+        } finally {
+          webhook.fault = 'none';
+        }
+        return;
+    }
+  }
+
+  /**
+   * `hack/plane stop` then `start` of one component, back once the API server is ready. The Argo
+   * controller is restarted after it: its informers back off for minutes after an outage, which
+   * would stall the workflows, not the operator under test.
+   */
+  private async restart(component: 'apiserver' | 'etcd'): Promise<void> {
+    const { planeDir, deadline } = this.options;
+    const plane = (...args: string[]) =>
+      deadline.within(
+        `hack/plane ${args.join(' ')}`,
+        runCommandOk(paths.plane, [...args], { timeoutMs: 120_000 }),
+      );
+    await plane('stop', planeDir, component);
+    await deadline.sleep(`${component} to stay down`, 1000);
+    await plane('start', planeDir, component);
+    await this.apiserverReady();
+    await plane('stop', planeDir, 'controller');
+    await plane('start', planeDir, 'controller');
+  }
+
+  private async apiserverReady(): Promise<void> {
+    const api = this.options.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    for (;;) {
+      const ready = await api.readNamespace({ name: 'default' }).then(
+        () => true,
+        () => false,
+      );
+      if (ready) return;
+      await this.options.deadline.sleep('the API server to answer again', 500);
+    }
+  }
+}
