@@ -1,5 +1,4 @@
-// The fault schedule: every few seconds, the next fault of a seeded shuffle of all kinds, until
-// the play ends. Faults run one at a time and each ends with the plane whole again (process
+// Injects the scheduled faults. They run one at a time and each ends with the plane whole again (process
 // continued, component restarted, webhook answering), so what is left to check at the end is the
 // operator's own recovery.
 import * as k8s from '@kubernetes/client-node';
@@ -8,54 +7,15 @@ import type { CountingProxy } from '../bench/counting-proxy.js';
 import type { Deadline } from '../bench/deadline.js';
 import { paths } from '../bench/paths.js';
 import type { FaultWebhook } from '../test/support/fault-webhook.js';
-import { PLAY_FRACTION } from './histories.js';
-import { Random } from './random.js';
 import type { Replicas } from './replicas.js';
+import type { FaultKind, ScheduledFault } from './schedule.js';
 
-export const FAULT_KINDS = [
-  'sigkill-leader',
-  'sigstop-leader',
-  'apiserver-restart',
-  'etcd-restart',
-  'webhook-5xx',
-  'webhook-429',
-  'webhook-slow',
-  'dropped-watches',
-] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
-
-export interface ScheduledFault {
-  atMs: number;
-  kind: FaultKind;
-}
-
-/** Seconds between the starts of two faults. */
-const SPACING_MS = 6000;
 /** How long a webhook fault window lasts. */
 const WEBHOOK_WINDOW_MS = 3000;
 /** Longer than the lease (4 s), so the standby takes over while the leader is stopped. */
 const STOP_MS = 6000;
 /** Under the webhook's 5 s timeout: the write succeeds, late. */
 const SLOW_ANSWER_MS = 2500;
-
-export function chaosSchedule(seconds: number, seed: number): ScheduledFault[] {
-  const random = new Random(seed ^ 0x5eed);
-  const startMs = Math.max(3000, seconds * 50);
-  const endMs = seconds * 1000 * PLAY_FRACTION;
-  const schedule: ScheduledFault[] = [];
-  let round: FaultKind[] = [];
-  for (let atMs = startMs; atMs < endMs; atMs += SPACING_MS) {
-    if (round.length === 0) {
-      round = [...FAULT_KINDS];
-      for (let i = round.length - 1; i > 0; i--) {
-        const j = random.int(0, i);
-        [round[i], round[j]] = [round[j]!, round[i]!];
-      }
-    }
-    schedule.push({ atMs, kind: round.pop()! });
-  }
-  return schedule;
-}
 
 export interface ChaosOptions {
   planeDir: string;

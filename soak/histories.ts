@@ -110,7 +110,12 @@ export function planHistories(options: PlanOptions): TaskPlan[] {
     const startMs = Math.round((startsUntilMs * index) / Math.max(1, options.tasks - 1));
     const deliveries: Delivery[] = [];
     const add = (delivery: Omit<Delivery, 'task' | 'deliveryId'> & { deliveryId?: string }) => {
-      const made = { task, deliveryId: random.deliveryId(), ...delivery, atMs: at(delivery.atMs) };
+      const made = {
+        task,
+        ...delivery,
+        deliveryId: delivery.deliveryId ?? random.deliveryId(),
+        atMs: at(delivery.atMs),
+      };
       deliveries.push(made);
       return made;
     };

@@ -1,7 +1,7 @@
 // The soak's figures: the JSON object of the contract (last stdout line) and a table on stderr.
 import { percentile, round } from '../bench/stats.js';
 import type { ChaosTally } from './chaos.js';
-import { FAULT_KINDS } from './chaos.js';
+import { FAULT_KINDS } from './schedule.js';
 import type { Violation } from './invariants.js';
 import { countViolations } from './invariants.js';
 import type { Ledger } from './ledger.js';
