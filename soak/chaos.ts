@@ -45,11 +45,13 @@ export class Chaos {
       const waitMs = startedAt + fault.atMs - Date.now();
       // A fault that overran its slot (a slow restart) delays the next ones; none is skipped.
       if (waitMs > 0) await this.options.deadline.sleep('the next fault', waitMs);
+      // Two replicas before every fault: a standby must be there to take over.
+      this.tally.replicaExits += await this.options.replicas.fill();
       this.options.log(`fault: ${fault.kind}`);
       await this.inject(fault.kind);
       this.tally.injected.set(fault.kind, (this.tally.injected.get(fault.kind) ?? 0) + 1);
-      this.tally.replicaExits += await this.options.replicas.fill();
     }
+    this.tally.replicaExits += await this.options.replicas.fill();
   }
 
   private async inject(kind: FaultKind): Promise<void> {

@@ -21,27 +21,6 @@ const requestCollection = (namespace: string) => ({
 });
 /** A replaced run is terminated only this long after its last event, so no event of it is as new as its successor. */
 const RERUN_GAP_MS = 2000;
-/** Sensor renders (a Go process each) at once: the machine's cores are shared. */
-const RENDERS_IN_FLIGHT = 3;
-
-class Semaphore {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-  constructor(size: number) {
-    this.free = size;
-  }
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free -= 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free += 1;
-    }
-  }
-}
 
 export interface GeneratorOptions {
   kubeConfig: k8s.KubeConfig;
@@ -55,7 +34,6 @@ export interface GeneratorOptions {
 
 export class Generator {
   private readonly api: k8s.CustomObjectsApi;
-  private readonly renders = new Semaphore(RENDERS_IN_FLIGHT);
   private readonly created = new Map<string, Promise<unknown>>();
   private readonly sent = new Map<string, Promise<unknown>[]>();
   private readonly payloads = new Map<string, Webhook>();
@@ -155,7 +133,7 @@ export class Generator {
     webhook ??= webhookFor(delivery, new Date());
     this.payloads.set(delivery.deliveryId, webhook);
     this.lastSentAt.set(delivery.run, Date.now());
-    const rendered = await this.renders.run(() => this.options.sensor.render(webhook, delivery.deliveryId));
+    const rendered = await this.options.sensor.render(webhook, delivery.deliveryId);
     if (!rendered) return ledger.count('filtered');
     const name = rendered.metadata.name;
     const { namespace, deadline } = this.options;

@@ -88,6 +88,15 @@ function stillWaiting(
   }
 }
 
+/** Where a run stands, for a violation's detail: its phase and its stages' suspend nodes. */
+function describeRun(workflow: Workflow | undefined): string {
+  if (!workflow) return 'the workflow is gone';
+  const nodes = STAGES.map(
+    (stage, index) => `${stage.suspendNode} ${stageNode(workflow, index)?.phase ?? 'not reached'}`,
+  );
+  return `workflow ${workflow.status?.phase ?? 'without a phase'}${workflow.spec?.shutdown ? `, ${workflow.spec.shutdown}` : ''}: ${nodes.join(', ')}`;
+}
+
 export function checkInvariants(input: CheckInput): CheckResult {
   const workflows = new Map(input.workflows.map((workflow) => [workflow.metadata.name, workflow]));
   const requests = new Map(input.requests.map((request) => [request.metadata.name, request]));
@@ -123,7 +132,11 @@ export function checkInvariants(input: CheckInput): CheckResult {
             'named as resumed, but the stage is not',
           );
         else if (live && valid.length > 0)
-          violation('lost', valid, 'valid events arrived and the stage was never resumed');
+          violation(
+            'lost',
+            valid,
+            `valid events arrived and the stage was never resumed (${describeRun(workflow)})`,
+          );
         continue;
       }
       resumes += 1;

@@ -20,6 +20,9 @@ export const OPERATOR_SETTINGS: Record<string, string> = {
   WRO_RETRY_INITIAL_DELAY_MS: '500',
   WRO_RETRY_MAX_DELAY_MS: '4000',
   WRO_BREAKER_HALF_OPEN_AFTER_MS: '2000',
+  // The recheck of waiting requests that backs up the wake-ups from workflow changes: within the
+  // settling time, so a wake-up lost to a fault shows as a late resume (in the p99), not a loss.
+  WRO_RESYNC_INTERVAL_MS: '30000',
 };
 
 function isAlive(pid: number): boolean {

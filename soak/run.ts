@@ -72,7 +72,7 @@ const unsettled = (result: CheckResult) =>
 async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadline): Promise<number> {
   // The fault webhook registers itself with the plane's kubectl, found through PLANE_DIR.
   process.env.PLANE_DIR = plane.dir;
-  const sensor = await Sensor.ready(deadline.remainingMs());
+  const sensor = await Sensor.start(deadline.remainingMs());
   const namespace = await createNamespace(plane.kubeConfig, 'soak', deadline);
   progress(
     `namespace ${namespace}; ${settings.tasks} tasks over ${settings.seconds} s, seed ${settings.seed}, outsiders: ${settings.outsiders}`,
@@ -82,6 +82,7 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
   const replicas = new Replicas({ plane, namespace, apiPort: proxy.port, deadline });
   const observer = new StageObserver(plane.kubeConfig, namespace);
   const ledger = new Ledger();
+  let passed = false;
   try {
     await replicas.fill();
     progress(`replicas ${replicas.names().join(', ')}; ${(await replicas.leader(60_000)).name} leads`);
@@ -143,8 +144,10 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
       progress(`INVARIANT FAILED ${describeViolation(violation)}`);
     if (result.violations.length > 100) progress(`... and ${result.violations.length - 100} more`);
     process.stdout.write(`${JSON.stringify(report)}\n`);
-    return result.violations.length === 0 ? 0 : 1;
+    passed = result.violations.length === 0;
+    return passed ? 0 : 1;
   } finally {
+    progress('tearing down: replicas, fault webhook, proxy');
     await observer.stop().catch(() => undefined);
     await replicas.stopAll();
     await webhook
@@ -152,8 +155,9 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
       .catch((error: unknown) => progress(`could not remove the fault webhook: ${String(error)}`));
     await proxy.close();
     sensor.close();
-    // A reused plane does not carry this run's workflows into the next one.
-    if (!plane.owned) await deleteWorkflows(plane.kubeConfig, namespace).catch(() => undefined);
+    // A reused plane does not carry this run's workflows into the next one; a failed run's are
+    // kept for inspection.
+    if (!plane.owned && passed) await deleteWorkflows(plane.kubeConfig, namespace).catch(() => undefined);
   }
 }
 
