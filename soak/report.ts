@@ -5,7 +5,9 @@ import { FAULT_KINDS } from './schedule.js';
 import type { Violation } from './invariants.js';
 import { countViolations } from './invariants.js';
 import type { Ledger } from './ledger.js';
-import type { StageObserver } from './observer.js';
+import type { Workflow } from '../src/api/workflow.js';
+import { readNodes } from '../src/domain/compressed-nodes.js';
+import { STAGES } from './histories.js';
 
 export interface SoakReport {
   seconds: number;
@@ -22,16 +24,23 @@ export interface SoakReport {
 }
 
 /**
- * Time to resume, per stage resumed: from the moment it could be resumed (the later of its node
- * first seen waiting and its first valid request created) to its node first seen resumed.
+ * Time to resume, per stage of the soak's runs resumed by a valid event: from the moment it could
+ * be resumed (the later of its suspend node's start and its first valid request's creation) to
+ * the node's finish, which the resume itself writes. From the API's timestamps, so to the second.
  */
-export function resumeLatencies(ledger: Ledger, observer: StageObserver): number[] {
+export function resumeLatencies(ledger: Ledger, workflows: readonly Workflow[]): number[] {
   const latencies: number[] = [];
-  for (const [key, resumedAt] of observer.resumedAt) {
-    const requestedAt = ledger.firstValidAt.get(key);
-    if (requestedAt === undefined) continue;
-    const readyAt = Math.max(requestedAt, observer.waitingAt.get(key) ?? requestedAt);
-    latencies.push(Math.max(0, resumedAt - readyAt));
+  for (const workflow of workflows) {
+    const nodes = readNodes(workflow);
+    if (!nodes.ok) continue;
+    for (const [index, stage] of STAGES.entries()) {
+      const node = Object.values(nodes.nodes).find((n) => n.displayName === stage.suspendNode);
+      const requestedAt = ledger.firstValidAt.get(`${workflow.metadata.name}/${index}`);
+      const [started, finished] = [Date.parse(node?.startedAt ?? ''), Date.parse(node?.finishedAt ?? '')];
+      if (node?.phase !== 'Succeeded' || requestedAt === undefined || !(started > 0 && finished > 0))
+        continue;
+      latencies.push(Math.max(0, finished - Math.max(started, requestedAt)));
+    }
   }
   return latencies;
 }

@@ -22,7 +22,6 @@ import { Generator } from './generator.js';
 import { planHistories } from './histories.js';
 import { checkInvariants, type CheckResult } from './invariants.js';
 import { Ledger } from './ledger.js';
-import { StageObserver } from './observer.js';
 import { Replicas } from './replicas.js';
 import { buildReport, describeViolation, resumeLatencies, summaryTable } from './report.js';
 import { Sensor } from './sensor.js';
@@ -80,13 +79,11 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
   const webhook = await startFaultWebhook(namespace);
   const proxy = await startCountingProxy(plane.dir, plane.apiserverPort);
   const replicas = new Replicas({ plane, namespace, apiPort: proxy.port, deadline });
-  const observer = new StageObserver(plane.kubeConfig, namespace);
   const ledger = new Ledger();
   let passed = false;
   try {
     await replicas.fill();
     progress(`replicas ${replicas.names().join(', ')}; ${(await replicas.leader(60_000)).name} leads`);
-    await observer.start();
     const chaos = new Chaos({
       planeDir: plane.dir,
       kubeConfig: plane.kubeConfig,
@@ -119,9 +116,12 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
 
     const settleUntil = Date.now() + settings.settleSeconds * 1000;
     let result: CheckResult;
+    let workflows: Workflow[];
     for (;;) {
       chaos.tally.replicaExits += await replicas.fill();
-      const { workflows, requests } = await snapshot(plane.kubeConfig, namespace, deadline);
+      const current = await snapshot(plane.kubeConfig, namespace, deadline);
+      workflows = current.workflows;
+      const requests = current.requests;
       result = checkInvariants({ runs: ledger.runs, sent: ledger.requests, workflows, requests });
       if (!unsettled(result) || Date.now() >= settleUntil) break;
       await deadline.sleep('the operator to settle', SETTLE_POLL_MS);
@@ -135,7 +135,7 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
       chaos: chaos.tally,
       resumes: result.resumes,
       violations: result.violations,
-      latencies: resumeLatencies(ledger, observer),
+      latencies: resumeLatencies(ledger, workflows),
     });
     for (const line of summaryTable(report, ledger, chaos.tally)) progress(line);
     const { refused, throttled, slowed } = webhook.calls;
@@ -148,7 +148,6 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
     return passed ? 0 : 1;
   } finally {
     progress('tearing down: replicas, fault webhook, proxy');
-    await observer.stop().catch(() => undefined);
     await replicas.stopAll();
     await webhook
       .close()
