@@ -28,14 +28,22 @@ export const REPOSITORY_LABEL = REPOSITORY.replace('/', '.');
 
 const kubernetesTime = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/** The pull request opened from a fork by someone outside the repository. */
+function fromOutsidersFork<T extends Parameters<typeof fromFork>[0]>(payload: T): T {
+  const pr = fromFork(payload, 'forker').pull_request;
+  pr.author_association = 'FIRST_TIME_CONTRIBUTOR';
+  pr.user = { ...pr.user, login: 'forker' };
+  return payload;
+}
+
 function pullRequest(stage: number, fork: boolean): Webhook {
   if (stage === 0) {
     const payload = opened();
-    return { event: 'pull_request', payload: fork ? fromFork(payload, 'forker') : payload };
+    return { event: 'pull_request', payload: fork ? fromOutsidersFork(payload) : payload };
   }
   if (stage === 1) {
     const payload = withLabels(labeledWith('ready-for-qa'), ['ready-for-qa']);
-    return { event: 'pull_request', payload: fork ? fromFork(payload, 'forker') : payload };
+    return { event: 'pull_request', payload: fork ? fromOutsidersFork(payload) : payload };
   }
   return { event: 'pull_request_review', payload: reviewWithState('approved') };
 }
