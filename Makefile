@@ -10,7 +10,7 @@ JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js --maxWorker
 
 # The Go-built tools (control plane, sensor-render) are built before Jest starts, so a cold
 # build is never raced against a test timeout.
-.PHONY: deps plane sensor-render build typecheck lint format test test-unit test-integration run demo bench clean
+.PHONY: deps plane sensor-render build typecheck lint format test test-unit test-integration run demo bench soak clean
 .PHONY: image test-image tools
 
 deps: node_modules/.deps-stamp
@@ -73,6 +73,10 @@ bench: build plane
 # line of output is the image reference (IMAGE=… sets it).
 image: deps
 	hack/image
+
+# The chaos soak: SOAK_SECONDS (default 300) of GitHub histories and faults, then the invariants.
+soak: build plane sensor-render
+	node dist/soak/run.js
 
 clean:
 	rm -rf dist coverage

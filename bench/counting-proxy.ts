@@ -5,7 +5,7 @@
 // without changing the operator. It serves the apiserver's own certificate, so the operator's
 // kubeconfig differs only in the port, and streams bodies through (watches included).
 import { readFileSync } from 'node:fs';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Agent, createServer, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -19,6 +19,8 @@ export interface CountingProxy {
   snapshot(): Tally;
   /** Resolves once no request has arrived for `quietMs`. */
   quiet(quietMs: number, deadline: Deadline): Promise<void>;
+  /** Cuts every open watch stream, as a load balancer dropping idle connections does; returns how many. */
+  dropWatches(): number;
   close(): Promise<void>;
 }
 
@@ -36,12 +38,17 @@ export async function startCountingProxy(planeDir: string, upstreamPort: number)
   const agent = new Agent({ keepAlive: true, ca: pki('ca.crt') });
   const counts = new Map<string, number>();
   let lastRequestAtMs = performance.now();
+  const watches = new Set<ServerResponse>();
   const server = createServer(
     { cert: pki('apiserver.crt'), key: pki('apiserver.key') },
     (incoming, outgoing) => {
       const kind = describeApiRequest(incoming.method ?? 'GET', incoming.url ?? '/');
       counts.set(kind, (counts.get(kind) ?? 0) + 1);
       lastRequestAtMs = performance.now();
+      if (/[?&]watch=(true|1)(&|$)/.test(incoming.url ?? '')) {
+        watches.add(outgoing);
+        outgoing.on('close', () => watches.delete(outgoing));
+      }
       const upstream = request(
         {
           host: '127.0.0.1',
@@ -83,6 +90,12 @@ export async function startCountingProxy(planeDir: string, upstreamPort: number)
         }
       };
       await deadline.within(`the operator to make no request for ${quietMs} ms`, settle());
+    },
+    dropWatches() {
+      const dropped = watches.size;
+      for (const watch of watches) watch.destroy();
+      watches.clear();
+      return dropped;
     },
     close: async () => {
       server.closeAllConnections();

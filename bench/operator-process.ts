@@ -54,6 +54,10 @@ export async function startOperatorProcess(options: {
   namespaces: readonly string[];
   /** Where the operator reaches the API; the apiserver itself when absent. */
   apiPort?: number;
+  /** Names this replica (identity and log file), so several can share one lease. */
+  name?: string;
+  /** Settings added to (or overriding) the stock ones. */
+  env?: Record<string, string>;
   deadline: Deadline;
 }): Promise<OperatorProcess> {
   const { plane, namespaces, deadline } = options;
@@ -63,7 +67,8 @@ export async function startOperatorProcess(options: {
   }
   const kubeconfig = await operatorKubeconfig(plane, namespace, options.apiPort, deadline);
   const port = await freePort();
-  const logFile = join(plane.dir, `bench-operator-${namespace}.log`);
+  const name = options.name ?? `bench-operator-${namespace}`;
+  const logFile = join(plane.dir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
   const startedAtMs = performance.now();
   // BENCH_CPU_PROFILE_DIR: each operator writes a V8 CPU profile there when it stops.
@@ -75,9 +80,10 @@ export async function startOperatorProcess(options: {
       KUBECONFIG: kubeconfig,
       WRO_NAMESPACES: namespaces.join(','),
       WRO_LISTEN: `127.0.0.1:${port}`,
-      WRO_IDENTITY: `bench-${process.pid}`,
+      WRO_IDENTITY: options.name ?? `bench-${process.pid}`,
       // A lease of its own, so a lease left by an earlier run on a reused plane is not waited out.
       WRO_LEASE_NAME: `bench-${namespace}`,
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

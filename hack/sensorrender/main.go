@@ -5,6 +5,7 @@
 //
 //	sensorrender SENSOR.yaml EVENT_NAME PAYLOAD.json [DELIVERY_ID]
 //	sensorrender --validate FILE.yaml...
+//	sensorrender --stream SENSOR.yaml   (JSON lines in and out; see stream.go)
 //
 // Exit status: 0 rendered (one object, or a v1 List when several triggers fire), 3 filtered
 // out (stderr says which filter of which dependency), 2 usage, 1 any other error.
@@ -15,6 +16,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/argoproj/argo-events/pkg/apis/events/v1alpha1"
 )
 
 const (
@@ -30,6 +33,12 @@ func main() {
 func run(args []string) int {
 	if len(args) >= 1 && args[0] == "--validate" {
 		return runValidate(args[1:])
+	}
+	if len(args) == 2 && args[0] == "--stream" {
+		// Argo Events' parameter code reports fallbacks with fmt.Printf; keep stdout for results.
+		stdout := os.Stdout
+		os.Stdout = os.Stderr
+		return runStream(args[1], os.Stdin, stdout)
 	}
 	if len(args) < 3 || len(args) > 4 {
 		fmt.Fprintln(os.Stderr, "usage: sensor-render SENSOR.yaml EVENT_NAME PAYLOAD.json [DELIVERY_ID]")
@@ -74,7 +83,12 @@ func render(args []string) (any, error) {
 	if len(args) == 4 {
 		delivery = args[3]
 	}
-	d, err := newDelivery(args[1], payload, delivery)
+	return renderDelivery(sensor, args[1], payload, delivery)
+}
+
+// renderDelivery is what the Sensor does with one delivery: the object its trigger creates.
+func renderDelivery(sensor *v1alpha1.Sensor, eventName string, payload []byte, deliveryID string) (any, error) {
+	d, err := newDelivery(eventName, payload, deliveryID)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@
 // kube-apiserver then refuses the update with "500 Internal error: failed calling webhook",
 // exactly what a client sees when the control plane is in trouble. Other users (the Argo
 // controller) are always allowed, and only workflows labelled fault-injection=on are covered.
+// Besides 500, the webhook can throttle (a denial carrying 429, which the API server passes on
+// to the client with its code) or answer slowly (still within the webhook's timeout).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -12,11 +14,20 @@ import { kubectlOk } from './plane.js';
 
 export const OPERATOR_USER = 'system:serviceaccount:workflow-resume-system:workflow-resume-operator';
 
+/** What the operator's workflow updates meet: nothing, HTTP 500, HTTP 429, or a slow answer. */
+export type Fault = 'none' | '5xx' | '429' | 'slow';
+
 export interface FaultWebhook {
-  /** true: refuse the operator's workflow updates; false: allow them. */
+  /** true: refuse the operator's workflow updates with 500 (fault '5xx'); false: allow them. */
   failing: boolean;
-  /** Operator updates refused and allowed; `seen` counts every review, anyone's. */
-  readonly calls: { refused: number; allowed: number; seen: number };
+  fault: Fault;
+  /** How long a 'slow' answer takes; keep it under the webhook's timeout (5 s). */
+  slowMs: number;
+  /**
+   * Operator updates refused (500), throttled (429), slowed and allowed (slowed ones included);
+   * `seen` counts every review, anyone's.
+   */
+  readonly calls: { refused: number; throttled: number; slowed: number; allowed: number; seen: number };
   close(): Promise<void>;
 }
 
@@ -53,8 +64,8 @@ function selfSignedCertificate(): { cert: string; key: string } {
 
 export async function startFaultWebhook(namespace: string): Promise<FaultWebhook> {
   const { cert, key } = selfSignedCertificate();
-  const calls = { refused: 0, allowed: 0, seen: 0 };
-  const state = { failing: false };
+  const calls = { refused: 0, throttled: 0, slowed: 0, allowed: 0, seen: 0 };
+  const state: { fault: Fault; slowMs: number } = { fault: 'none', slowMs: 2000 };
   const server: Server = createServer({ cert, key }, (request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -64,19 +75,35 @@ export async function startFaultWebhook(namespace: string): Promise<FaultWebhook
       };
       calls.seen += 1;
       const fromOperator = review.request.userInfo?.username === OPERATOR_USER;
-      if (fromOperator && state.failing) {
+      const fault = fromOperator ? state.fault : 'none';
+      if (fault === '5xx') {
         calls.refused += 1;
         response.writeHead(500).end('injected fault');
         return;
       }
+      const answer = (verdict: { allowed: boolean; status?: object }) =>
+        response.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            apiVersion: 'admission.k8s.io/v1',
+            kind: 'AdmissionReview',
+            response: { uid: review.request.uid, ...verdict },
+          }),
+        );
+      if (fault === '429') {
+        calls.throttled += 1;
+        answer({
+          allowed: false,
+          status: { code: 429, reason: 'TooManyRequests', message: 'injected fault: too many requests' },
+        });
+        return;
+      }
       if (fromOperator) calls.allowed += 1;
-      response.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          apiVersion: 'admission.k8s.io/v1',
-          kind: 'AdmissionReview',
-          response: { uid: review.request.uid, allowed: true },
-        }),
-      );
+      if (fault === 'slow') {
+        calls.slowed += 1;
+        setTimeout(() => answer({ allowed: true }), state.slowMs);
+        return;
+      }
+      answer({ allowed: true });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -115,10 +142,22 @@ export async function startFaultWebhook(namespace: string): Promise<FaultWebhook
   );
   return {
     get failing() {
-      return state.failing;
+      return state.fault === '5xx';
     },
     set failing(value: boolean) {
-      state.failing = value;
+      state.fault = value ? '5xx' : 'none';
+    },
+    get fault() {
+      return state.fault;
+    },
+    set fault(value: Fault) {
+      state.fault = value;
+    },
+    get slowMs() {
+      return state.slowMs;
+    },
+    set slowMs(value: number) {
+      state.slowMs = value;
     },
     calls,
     async close() {

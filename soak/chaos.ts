@@ -1,0 +1,116 @@
+// Injects the scheduled faults. They run one at a time and each ends with the plane whole again (process
+// continued, component restarted, webhook answering), so what is left to check at the end is the
+// operator's own recovery.
+import * as k8s from '@kubernetes/client-node';
+import { runCommandOk } from '../bench/command.js';
+import type { CountingProxy } from '../bench/counting-proxy.js';
+import type { Deadline } from '../bench/deadline.js';
+import { paths } from '../bench/paths.js';
+import type { FaultWebhook } from '../test/support/fault-webhook.js';
+import type { Replicas } from './replicas.js';
+import type { FaultKind, ScheduledFault } from './schedule.js';
+
+/** How long a webhook fault window lasts. */
+const WEBHOOK_WINDOW_MS = 3000;
+/** Longer than the lease (4 s), so the standby takes over while the leader is stopped. */
+const STOP_MS = 6000;
+/** Under the webhook's 5 s timeout: the write succeeds, late. */
+const SLOW_ANSWER_MS = 2500;
+
+export interface ChaosOptions {
+  planeDir: string;
+  kubeConfig: k8s.KubeConfig;
+  replicas: Replicas;
+  webhook: FaultWebhook;
+  proxy: CountingProxy;
+  deadline: Deadline;
+  log: (message: string) => void;
+}
+
+export interface ChaosTally {
+  injected: Map<FaultKind, number>;
+  /** Replicas that exited by themselves (a leader that lost its lease) and were replaced. */
+  replicaExits: number;
+  droppedWatchStreams: number;
+}
+
+export class Chaos {
+  readonly tally: ChaosTally = { injected: new Map(), replicaExits: 0, droppedWatchStreams: 0 };
+
+  constructor(private readonly options: ChaosOptions) {}
+
+  /** Runs the schedule from `startedAt` (Date.now()); resolves with the plane whole again. */
+  async run(schedule: readonly ScheduledFault[], startedAt: number): Promise<void> {
+    for (const fault of schedule) {
+      const waitMs = startedAt + fault.atMs - Date.now();
+      // A fault that overran its slot (a slow restart) delays the next ones; none is skipped.
+      if (waitMs > 0) await this.options.deadline.sleep('the next fault', waitMs);
+      // Two replicas before every fault: a standby must be there to take over.
+      this.tally.replicaExits += await this.options.replicas.fill();
+      this.options.log(`fault: ${fault.kind}`);
+      await this.inject(fault.kind);
+      this.tally.injected.set(fault.kind, (this.tally.injected.get(fault.kind) ?? 0) + 1);
+    }
+    this.tally.replicaExits += await this.options.replicas.fill();
+  }
+
+  private async inject(kind: FaultKind): Promise<void> {
+    const { replicas, webhook, proxy, deadline } = this.options;
+    switch (kind) {
+      case 'sigkill-leader':
+        return replicas.kill((await replicas.leader(20_000)).name);
+      case 'sigstop-leader':
+        return replicas.pause((await replicas.leader(20_000)).name, STOP_MS);
+      case 'apiserver-restart':
+        return this.restart('apiserver');
+      case 'etcd-restart':
+        return this.restart('etcd');
+      case 'dropped-watches':
+        this.tally.droppedWatchStreams += proxy.dropWatches();
+        return;
+      case 'webhook-5xx':
+      case 'webhook-429':
+      case 'webhook-slow':
+        webhook.slowMs = SLOW_ANSWER_MS;
+        webhook.fault = kind === 'webhook-5xx' ? '5xx' : kind === 'webhook-429' ? '429' : 'slow';
+        try {
+          await deadline.sleep(`the ${kind} window`, WEBHOOK_WINDOW_MS);
+        } finally {
+          webhook.fault = 'none';
+        }
+        return;
+    }
+  }
+
+  /**
+   * `hack/plane stop` then `start` of one component, back once the API server is ready. The Argo
+   * controller is restarted after it: its informers back off for minutes after an outage, which
+   * would stall the workflows, not the operator under test.
+   */
+  private async restart(component: 'apiserver' | 'etcd'): Promise<void> {
+    const { planeDir, deadline } = this.options;
+    const plane = (...args: string[]) =>
+      deadline.within(
+        `hack/plane ${args.join(' ')}`,
+        runCommandOk(paths.plane, [...args], { timeoutMs: 120_000 }),
+      );
+    await plane('stop', planeDir, component);
+    await deadline.sleep(`${component} to stay down`, 1000);
+    await plane('start', planeDir, component);
+    await this.apiserverReady();
+    await plane('stop', planeDir, 'controller');
+    await plane('start', planeDir, 'controller');
+  }
+
+  private async apiserverReady(): Promise<void> {
+    const api = this.options.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    for (;;) {
+      const ready = await api.readNamespace({ name: 'default' }).then(
+        () => true,
+        () => false,
+      );
+      if (ready) return;
+      await this.options.deadline.sleep('the API server to answer again', 500);
+    }
+  }
+}

@@ -1,0 +1,207 @@
+// `make soak`: a long mixed run on the local plane. Two operator replicas under the shipped RBAC
+// (leader election on) face GitHub histories played through the project's Sensor and a schedule
+// of faults; afterwards the invariants are checked from the API alone. Progress and a table go to
+// stderr; the last stdout line is the JSON object of the contract. Exits 1 when an invariant
+// fails (each failure named on stderr). One hard deadline bounds the run; a plane it started is
+// always taken down.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION, type ResumeRequest } from '../src/api/resume-request.js';
+import type { Workflow } from '../src/api/workflow.js';
+import { startCountingProxy } from '../bench/counting-proxy.js';
+import { Deadline } from '../bench/deadline.js';
+import { createNamespace } from '../bench/namespaces.js';
+import { startPlane, stopPlane, type BenchPlane } from '../bench/plane.js';
+import { deleteWorkflows, workflowCollection } from '../bench/workflows.js';
+import { startFaultWebhook } from '../test/support/fault-webhook.js';
+import { Chaos } from './chaos.js';
+import { chaosSchedule } from './schedule.js';
+import { Generator } from './generator.js';
+import { planHistories } from './histories.js';
+import { checkInvariants, type CheckResult } from './invariants.js';
+import { Ledger } from './ledger.js';
+import { Replicas } from './replicas.js';
+import { buildReport, describeViolation, resumeLatencies, summaryTable } from './report.js';
+import { Sensor } from './sensor.js';
+import { loadSettings, SettingsError, type SoakSettings } from './settings.js';
+import { retryTransient } from './transient.js';
+
+const TEARDOWN_GRACE_MS = 120_000;
+const SETTLE_POLL_MS = 2000;
+const started = Date.now();
+
+function progress(message: string): void {
+  process.stderr.write(`[soak ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${message}\n`);
+}
+
+function settingsOrExit(): SoakSettings {
+  try {
+    return loadSettings(process.env);
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+async function snapshot(kubeConfig: k8s.KubeConfig, namespace: string, deadline: Deadline) {
+  const api = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  const list = async <T>(ref: { group: string; version: string; plural: string }) =>
+    (
+      (await retryTransient(
+        `list ${ref.plural}`,
+        () => api.listNamespacedCustomObject({ ...ref, namespace }),
+        deadline,
+      )) as { items: T[] }
+    ).items;
+  const [workflows, requests] = await Promise.all([
+    list<Workflow>(workflowCollection(namespace)),
+    list<ResumeRequest>({ group: GROUP, version: VERSION, plural: PLURAL }),
+  ]);
+  return { workflows, requests };
+}
+
+const unsettled = (result: CheckResult) =>
+  result.violations.some((v) => v.kind === 'lost' || v.kind === 'stuck' || v.kind === 'contradiction');
+
+async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadline): Promise<number> {
+  // The fault webhook registers itself with the plane's kubectl, found through PLANE_DIR.
+  process.env.PLANE_DIR = plane.dir;
+  const sensor = await Sensor.start(deadline.remainingMs());
+  const namespace = await createNamespace(plane.kubeConfig, 'soak', deadline);
+  progress(
+    `namespace ${namespace}; ${settings.tasks} tasks over ${settings.seconds} s, seed ${settings.seed}, outsiders: ${settings.outsiders}`,
+  );
+  const webhook = await startFaultWebhook(namespace);
+  const proxy = await startCountingProxy(plane.dir, plane.apiserverPort);
+  const replicas = new Replicas({ plane, namespace, apiPort: proxy.port, deadline });
+  const ledger = new Ledger();
+  let passed = false;
+  try {
+    await replicas.fill();
+    progress(`replicas ${replicas.names().join(', ')}; ${(await replicas.leader(60_000)).name} leads`);
+    const chaos = new Chaos({
+      planeDir: plane.dir,
+      kubeConfig: plane.kubeConfig,
+      replicas,
+      webhook,
+      proxy,
+      deadline,
+      log: progress,
+    });
+    const generator = new Generator({
+      kubeConfig: plane.kubeConfig,
+      namespace,
+      sensor,
+      ledger,
+      deadline,
+      onError: (what, error) =>
+        progress(`could not ${what}: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    const playStarted = Date.now();
+    await Promise.all([
+      generator.play(planHistories(settings), playStarted),
+      chaos.run(chaosSchedule(settings.seconds, settings.seed), playStarted),
+    ]);
+    const rest = playStarted + settings.seconds * 1000 - Date.now();
+    if (rest > 0) await deadline.sleep('the end of the play', rest);
+    const seconds = Math.round((Date.now() - playStarted) / 1000);
+    progress(
+      `play over after ${seconds} s: ${ledger.counts.get('created') ?? 0} requests; settling (at most ${settings.settleSeconds} s)`,
+    );
+
+    const settleUntil = Date.now() + settings.settleSeconds * 1000;
+    let result: CheckResult;
+    let workflows: Workflow[];
+    for (;;) {
+      chaos.tally.replicaExits += await replicas.fill();
+      const current = await snapshot(plane.kubeConfig, namespace, deadline);
+      workflows = current.workflows;
+      const requests = current.requests;
+      result = checkInvariants({ runs: ledger.runs, sent: ledger.requests, workflows, requests });
+      if (!unsettled(result) || Date.now() >= settleUntil) break;
+      await deadline.sleep('the operator to settle', SETTLE_POLL_MS);
+    }
+    progress(`settled after ${Math.round((Date.now() - settleUntil) / 1000 + settings.settleSeconds)} s`);
+
+    const report = buildReport({
+      seconds,
+      tasks: settings.tasks,
+      ledger,
+      chaos: chaos.tally,
+      resumes: result.resumes,
+      violations: result.violations,
+      latencies: resumeLatencies(ledger, workflows),
+    });
+    for (const line of summaryTable(report, ledger, chaos.tally)) progress(line);
+    const { refused, throttled, slowed } = webhook.calls;
+    progress(`  operator workflow writes refused 5xx / 429 / slowed: ${refused} / ${throttled} / ${slowed}`);
+    for (const violation of result.violations.slice(0, 100))
+      progress(`INVARIANT FAILED ${describeViolation(violation)}`);
+    if (result.violations.length > 100) progress(`... and ${result.violations.length - 100} more`);
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    passed = result.violations.length === 0;
+    return passed ? 0 : 1;
+  } finally {
+    progress('tearing down: replicas, fault webhook, proxy');
+    await replicas.stopAll();
+    await webhook
+      .close()
+      .catch((error: unknown) => progress(`could not remove the fault webhook: ${String(error)}`));
+    await proxy.close();
+    sensor.close();
+    // A reused plane does not carry this run's workflows into the next one; a failed run's are
+    // kept for inspection.
+    if (!plane.owned && passed) await deleteWorkflows(plane.kubeConfig, namespace).catch(() => undefined);
+  }
+}
+
+async function main(): Promise<number> {
+  const settings = settingsOrExit();
+  const deadline = new Deadline(settings.deadlineMs);
+  const owned = settings.planeDir === undefined;
+  const dir = settings.planeDir ?? mkdtempSync(join(tmpdir(), 'wro-soak-'));
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      deadline.cancel(`interrupted by ${signal}`);
+    });
+  }
+  setTimeout(() => {
+    progress('the plane could not be taken down in time; giving up');
+    process.exit(1);
+  }, settings.deadlineMs + TEARDOWN_GRACE_MS).unref();
+
+  progress(
+    `deadline ${settings.deadlineMs / 1000} s, plane ${owned ? `started in ${dir}` : `reused from ${dir}`}`,
+  );
+  let code = 1;
+  try {
+    const plane = await startPlane(dir, owned, deadline);
+    code = await soak(settings, plane, deadline);
+  } catch (error) {
+    progress(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (owned) {
+    const keepFiles = code !== 0;
+    progress(`stopping the plane in ${dir}${keepFiles ? ' (its files are kept for inspection)' : ''}`);
+    await stopPlane(dir, owned, keepFiles).catch((error: unknown) =>
+      progress(`tear-down failed: ${String(error)}`),
+    );
+  }
+  return interrupted ? 130 : code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

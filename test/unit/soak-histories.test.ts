@@ -1,0 +1,58 @@
+import { chaosSchedule, FAULT_KINDS } from '../../soak/schedule.js';
+import { planHistories, PLAY_FRACTION, REFUSED_KINDS, VALID_KINDS } from '../../soak/histories.js';
+
+describe('the soak histories', () => {
+  const plans = planHistories({ tasks: 200, seconds: 60, seed: 1, outsiders: 'all' });
+  const deliveries = plans.flatMap((plan) => plan.deliveries);
+
+  it('replay exactly from the seed', () => {
+    expect(planHistories({ tasks: 200, seconds: 60, seed: 1, outsiders: 'all' })).toEqual(plans);
+    expect(planHistories({ tasks: 200, seconds: 60, seed: 2, outsiders: 'all' })).not.toEqual(plans);
+  });
+
+  it('give every live run a valid event for each of its stages, within the play', () => {
+    for (const plan of plans) {
+      const live = plan.runs.filter((run) => run.live);
+      expect(live).toHaveLength(1);
+      for (let stage = 0; stage < 3; stage++) {
+        const valid = plan.deliveries.filter(
+          (d) => d.run === live[0]!.name && d.stage === stage && (d.kind === 'valid' || d.kind === 'manual'),
+        );
+        expect(valid.length).toBeGreaterThanOrEqual(1);
+      }
+    }
+    expect(Math.max(...deliveries.map((d) => d.atMs))).toBeLessThanOrEqual(60_000 * PLAY_FRACTION);
+  });
+
+  it('hold every kind of disorder, and redeliveries repeat an earlier delivery id', () => {
+    const kinds = new Set(deliveries.map((d) => d.kind));
+    for (const kind of [...VALID_KINDS, ...REFUSED_KINDS, 'unrelated-label', 'non-approving-review'] as const)
+      expect(kinds).toContain(kind);
+    expect(plans.some((plan) => plan.runs.length === 2)).toBe(true);
+    for (const redelivery of deliveries.filter((d) => d.kind === 'redelivery')) {
+      const original = deliveries.find(
+        (d) => d.deliveryId === redelivery.deliveryId && d.kind !== 'redelivery',
+      );
+      expect(original!.atMs).toBeLessThan(redelivery.atMs);
+    }
+  });
+
+  it('send only the outsiders the operator can refuse today when asked to', () => {
+    const today = planHistories({ tasks: 200, seconds: 60, seed: 1, outsiders: 'repository' });
+    const outsiders = new Set(
+      today
+        .flatMap((plan) => plan.deliveries)
+        .filter((d) => REFUSED_KINDS.has(d.kind))
+        .map((d) => d.kind),
+    );
+    expect([...outsiders]).toEqual(['foreign-repository']);
+  });
+});
+
+describe('the chaos schedule', () => {
+  it('injects every kind of fault in a 60-second run, spaced, within the play', () => {
+    const schedule = chaosSchedule(60, 1);
+    expect(new Set(schedule.map((fault) => fault.kind))).toEqual(new Set(FAULT_KINDS));
+    expect(schedule.at(-1)!.atMs).toBeLessThan(60_000 * PLAY_FRACTION);
+  });
+});
