@@ -16,25 +16,14 @@ import { startPlane, stopPlane } from './plane.js';
 import { progress } from './progress.js';
 import { buildReport, buildScaleReport, scaleSummary, summaryTable } from './report.js';
 import { runScale } from './scale.js';
-import { SettingsError, loadSettings, type BenchSettings } from './settings.js';
+import { settingsOrExit } from './env-settings.js';
+import { loadSettings } from './settings.js';
 
 /** Time left after the deadline for tearing the plane down before the process gives up on it. */
 const TEARDOWN_GRACE_MS = 120_000;
 
-function settingsOrExit(): BenchSettings {
-  try {
-    return loadSettings(process.env);
-  } catch (error) {
-    if (error instanceof SettingsError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
-
 async function main(): Promise<number> {
-  const settings = settingsOrExit();
+  const settings = settingsOrExit(loadSettings);
   const deadline = new Deadline(settings.deadlineMs);
   const owned = settings.planeDir === undefined;
   const dir = settings.planeDir ?? mkdtempSync(join(tmpdir(), 'wro-bench-'));

@@ -1,6 +1,7 @@
 // The benchmark's knobs, from the environment, validated up front and bounded, so that no
 // setting can make a run unbounded in time or in the number of objects it creates.
 import { z } from 'zod';
+import { parseEnvSettings, SettingsError } from './env-settings.js';
 import type { Deadline } from './deadline.js';
 import type { BenchPlane } from './plane.js';
 
@@ -53,10 +54,6 @@ export interface BenchSettings {
   planeDir: string | undefined;
 }
 
-export class SettingsError extends Error {
-  override readonly name = 'SettingsError';
-}
-
 /** Time a loaded 2-core machine may take per resume, all passes and set-up included. */
 const SECONDS_PER_RESUME = 0.6;
 
@@ -70,17 +67,7 @@ function defaultDeadlineSeconds(n: number, concurrencies: readonly number[]): nu
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
-  const raw = Object.fromEntries(
-    Object.keys(settingsSchema.shape)
-      .map((key) => [key, env[key]] as const)
-      .filter(([, value]) => value !== undefined && value !== ''),
-  );
-  const parsed = settingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`);
-    throw new SettingsError(`invalid benchmark settings:\n  ${problems.join('\n  ')}`);
-  }
-  const settings = parsed.data;
+  const settings = parseEnvSettings(settingsSchema, env, 'benchmark');
   const scaled = settings.BENCH_PROFILE === 'scale';
   const concurrency = settings.BENCH_CONCURRENCY ?? (scaled ? 32 : 4);
   const concurrencies = [...new Set([...settings.BENCH_CONCURRENCIES, concurrency])].sort((a, b) => a - b);

@@ -25,7 +25,8 @@ import { Ledger } from './ledger.js';
 import { Replicas } from './replicas.js';
 import { buildReport, describeViolation, resumeLatencies, summaryTable } from './report.js';
 import { Sensor } from './sensor.js';
-import { loadSettings, SettingsError, type SoakSettings } from './settings.js';
+import { settingsOrExit } from '../bench/env-settings.js';
+import { loadSettings, type SoakSettings } from './settings.js';
 import { retryTransient } from './transient.js';
 
 const TEARDOWN_GRACE_MS = 120_000;
@@ -34,18 +35,6 @@ const started = Date.now();
 
 function progress(message: string): void {
   process.stderr.write(`[soak ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${message}\n`);
-}
-
-function settingsOrExit(): SoakSettings {
-  try {
-    return loadSettings(process.env);
-  } catch (error) {
-    if (error instanceof SettingsError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
 }
 
 async function snapshot(kubeConfig: k8s.KubeConfig, namespace: string, deadline: Deadline) {
@@ -161,7 +150,7 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
 }
 
 async function main(): Promise<number> {
-  const settings = settingsOrExit();
+  const settings = settingsOrExit(loadSettings);
   const deadline = new Deadline(settings.deadlineMs);
   const owned = settings.planeDir === undefined;
   const dir = settings.planeDir ?? mkdtempSync(join(tmpdir(), 'wro-soak-'));

@@ -1,6 +1,7 @@
 // The soak's knobs, from the environment, validated up front and bounded, so that no setting can
 // make a run unbounded in time or in the number of objects it creates.
 import { z } from 'zod';
+import { parseEnvSettings } from '../bench/env-settings.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -39,25 +40,11 @@ export interface SoakSettings {
   deadlineMs: number;
 }
 
-export class SettingsError extends Error {
-  override readonly name = 'SettingsError';
-}
-
 /** Plane start-up (a cold one builds nothing: `make soak` builds first), workflows, tear-down. */
 const OVERHEAD_MS = 300_000;
 
 export function loadSettings(env: NodeJS.ProcessEnv): SoakSettings {
-  const raw = Object.fromEntries(
-    Object.keys(settingsSchema.shape)
-      .map((key) => [key, env[key]] as const)
-      .filter(([, value]) => value !== undefined && value !== ''),
-  );
-  const parsed = settingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`);
-    throw new SettingsError(`invalid soak settings:\n  ${problems.join('\n  ')}`);
-  }
-  const s = parsed.data;
+  const s = parseEnvSettings(settingsSchema, env, 'soak');
   return {
     seconds: s.SOAK_SECONDS,
     tasks: s.SOAK_TASKS,

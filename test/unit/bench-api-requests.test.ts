@@ -1,5 +1,6 @@
 import { describeApiRequest, isWrite, perResume } from '../../bench/api-requests.js';
-import { SettingsError, loadSettings } from '../../bench/settings.js';
+import { SettingsError } from '../../bench/env-settings.js';
+import { loadSettings } from '../../bench/settings.js';
 
 describe('describeApiRequest', () => {
   it('names requests by verb and resource, as RBAC does', () => {

@@ -1,4 +1,5 @@
-import { SettingsError, loadSettings } from '../../bench/settings.js';
+import { SettingsError } from '../../bench/env-settings.js';
+import { loadSettings } from '../../bench/settings.js';
 import { scaleWorkflow, shapeOf } from '../../bench/scale-workflows.js';
 
 describe('the scale profile settings', () => {
