@@ -110,7 +110,7 @@ export class Manager {
     const reconciler = new Reconciler({
       ...context,
       requests: {
-        get: (namespace, name) => this.request(namespace, name, store),
+        get: (namespace, name) => store.get(namespace, name),
         delete: (request) => store.delete(request),
         unsettledOfTask: (namespace, taskId) => this.unsettledOfTask(namespace, taskId),
       },
@@ -196,22 +196,6 @@ export class Manager {
         return false;
       }
     });
-  }
-
-  /**
-   * The request as cached, without a read: every write a turn makes carries the resourceVersion
-   * it decided on, so a copy older than the API's is refused (409) and decided again. A request
-   * whose rules read its eventPayload, which the cache leaves out, is read whole.
-   */
-  private async request(
-    namespace: string,
-    name: string,
-    store: KubernetesRequestStore,
-  ): Promise<ResumeRequest | undefined> {
-    const cached = this.requestCaches.map((cache) => cache.get(namespace, name)).find(Boolean);
-    if (!cached) return undefined;
-    const readsPayload = cached.spec.validationRules?.some((rule) => rule.field.startsWith('event'));
-    return readsPayload ? store.get(namespace, name) : cached;
   }
 
   /** The task's unsettled requests, from the cache: what an approval gate counts. */
