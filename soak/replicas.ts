@@ -25,6 +25,20 @@ export const OPERATOR_SETTINGS: Record<string, string> = {
   WRO_RESYNC_INTERVAL_MS: '30000',
 };
 
+/**
+ * Sends `signal` unless the process has already exited (a leader that could not renew its lease
+ * exits by itself, and the Lease still names it until another replica takes over).
+ */
+function signal(pid: number, name: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -91,7 +105,7 @@ export class Replicas {
     const replica = this.running.get(name);
     if (!replica) return;
     this.running.delete(name);
-    process.kill(replica.pid, 'SIGKILL');
+    signal(replica.pid, 'SIGKILL');
     await replica.stop(0);
   }
 
@@ -99,11 +113,11 @@ export class Replicas {
   async pause(name: string, ms: number): Promise<void> {
     const replica = this.running.get(name);
     if (!replica) return;
-    process.kill(replica.pid, 'SIGSTOP');
+    if (!signal(replica.pid, 'SIGSTOP')) return;
     try {
       await this.options.deadline.sleep(`${name} to stay stopped`, ms);
     } finally {
-      if (isAlive(replica.pid)) process.kill(replica.pid, 'SIGCONT');
+      signal(replica.pid, 'SIGCONT');
     }
   }
 
