@@ -16,6 +16,7 @@ import {
   type Workflow,
 } from '../api/workflow.js';
 import { Reason } from '../domain/reasons.js';
+import { apiCall } from '../runtime/api-call.js';
 import {
   changedSinceDecision,
   decidedOnOlderCopy,
@@ -101,21 +102,23 @@ export class ArgoServerBackend implements ResumeBackend {
       if (answer) return answer;
       throw error;
     }
-    await this.options.kubernetes.patchNamespacedCustomObject(
-      {
-        group: WORKFLOW_GROUP,
-        version: WORKFLOW_VERSION,
-        plural: WORKFLOW_PLURAL,
-        namespace: target.namespace,
-        name: target.workflowName,
-        body: {
-          metadata: {
-            ...uidPrecondition(workflow.metadata.uid).metadata,
-            annotations: { [target.markerKey]: target.markerValue },
+    await apiCall('patch', 'workflows', `${target.namespace}/${target.workflowName}`, () =>
+      this.options.kubernetes.patchNamespacedCustomObject(
+        {
+          group: WORKFLOW_GROUP,
+          version: WORKFLOW_VERSION,
+          plural: WORKFLOW_PLURAL,
+          namespace: target.namespace,
+          name: target.workflowName,
+          body: {
+            metadata: {
+              ...uidPrecondition(workflow.metadata.uid).metadata,
+              annotations: { [target.markerKey]: target.markerValue },
+            },
           },
         },
-      },
-      mergePatch,
+        mergePatch,
+      ),
     );
     return { outcome: 'resumed' };
   }

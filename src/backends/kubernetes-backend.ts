@@ -7,6 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Workflow } from '../api/workflow.js';
 import { applyResume } from '../domain/resume-mutation.js';
 import { Reason } from '../domain/reasons.js';
+import { apiCall } from '../runtime/api-call.js';
 import {
   changedSinceDecision,
   decidedOnOlderCopy,
@@ -25,11 +26,14 @@ export class KubernetesBackend implements ResumeBackend {
   constructor(private readonly api: k8s.CustomObjectsApi) {}
 
   async resume(target: ResumeTarget): Promise<ResumeResult> {
-    const current = (await this.api.getNamespacedCustomObject({
-      ...workflows,
-      namespace: target.namespace,
-      name: target.workflowName,
-    })) as Workflow;
+    const key = `${target.namespace}/${target.workflowName}`;
+    const current = (await apiCall('get', 'workflows', key, () =>
+      this.api.getNamespacedCustomObject({
+        ...workflows,
+        namespace: target.namespace,
+        name: target.workflowName,
+      }),
+    )) as Workflow;
     const changed = changedSinceDecision(current, target);
     if (changed !== undefined) return decidedOnOlderCopy(changed);
     const result = applyResume(current, {
@@ -47,12 +51,14 @@ export class KubernetesBackend implements ResumeBackend {
     }
     if (!result.ok) return { outcome: 'rejected', reason: result.reason, message: result.message };
     if (!result.changed) return { outcome: 'stale' };
-    await this.api.replaceNamespacedCustomObject({
-      ...workflows,
-      namespace: target.namespace,
-      name: target.workflowName,
-      body: result.workflow,
-    });
+    await apiCall('update', 'workflows', key, () =>
+      this.api.replaceNamespacedCustomObject({
+        ...workflows,
+        namespace: target.namespace,
+        name: target.workflowName,
+        body: result.workflow,
+      }),
+    );
     return { outcome: 'resumed' };
   }
 
@@ -68,13 +74,15 @@ export async function stopWorkflow(
   workflowName: string,
   uid: string | undefined,
 ): Promise<void> {
-  await api.patchNamespacedCustomObject(
-    {
-      ...workflows,
-      namespace,
-      name: workflowName,
-      body: { ...uidPrecondition(uid), spec: { shutdown: 'Stop' } },
-    },
-    mergePatch,
+  await apiCall('patch', 'workflows', `${namespace}/${workflowName}`, () =>
+    api.patchNamespacedCustomObject(
+      {
+        ...workflows,
+        namespace,
+        name: workflowName,
+        body: { ...uidPrecondition(uid), spec: { shutdown: 'Stop' } },
+      },
+      mergePatch,
+    ),
   );
 }

@@ -8,6 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import { GROUP, KIND, PLURAL, VERSION, type ResumeRequest } from '../api/resume-request.js';
 import { WORKFLOW_GROUP, WORKFLOW_PLURAL, WORKFLOW_VERSION, type Workflow } from '../api/workflow.js';
 import { workflowFieldSelector, workflowLabelSelector, type ResolvedRequest } from '../domain/correlate.js';
+import { apiCall } from '../runtime/api-call.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { customObjectsListWatch } from '../runtime/list-watch.js';
 import { Reflector } from '../runtime/reflector.js';
@@ -179,14 +180,16 @@ export class Manager {
 
   private async readWhole(namespace: string, resolved: ResolvedRequest): Promise<Workflow[]> {
     const fieldSelector = workflowFieldSelector(resolved);
-    const list = (await this.api.listNamespacedCustomObject({
-      group: WORKFLOW_GROUP,
-      version: WORKFLOW_VERSION,
-      plural: WORKFLOW_PLURAL,
-      namespace,
-      labelSelector: workflowLabelSelector(resolved, this.context.domain),
-      ...(fieldSelector ? { fieldSelector } : {}),
-    })) as { items: Workflow[] };
+    const list = (await apiCall('list', 'workflows', namespace, () =>
+      this.api.listNamespacedCustomObject({
+        group: WORKFLOW_GROUP,
+        version: WORKFLOW_VERSION,
+        plural: WORKFLOW_PLURAL,
+        namespace,
+        labelSelector: workflowLabelSelector(resolved, this.context.domain),
+        ...(fieldSelector ? { fieldSelector } : {}),
+      }),
+    )) as { items: Workflow[] };
     // The same checks as the cache's: a workflow it would skip is not decided on here either.
     return list.items.filter((workflow) => {
       try {

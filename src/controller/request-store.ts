@@ -5,6 +5,7 @@ import * as k8s from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type ResumeRequest } from '../api/resume-request.js';
 import { classifyError } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
+import { apiCall } from '../runtime/api-call.js';
 import { objectKey } from '../runtime/reflector.js';
 import type { RequestStore } from './reconciler.js';
 
@@ -18,11 +19,9 @@ export class KubernetesRequestStore implements Pick<RequestStore, 'get' | 'delet
 
   async get(namespace: string, name: string): Promise<ResumeRequest | undefined> {
     try {
-      return (await this.api.getNamespacedCustomObject({
-        ...resumeRequests,
-        namespace,
-        name,
-      })) as ResumeRequest;
+      return (await apiCall('get', 'resumerequests', `${namespace}/${name}`, () =>
+        this.api.getNamespacedCustomObject({ ...resumeRequests, namespace, name }),
+      )) as ResumeRequest;
     } catch (error) {
       if (classifyError(error) === 'not-found') return undefined;
       throw error;
@@ -31,14 +30,16 @@ export class KubernetesRequestStore implements Pick<RequestStore, 'get' | 'delet
 
   async delete(request: ResumeRequest): Promise<void> {
     try {
-      await this.api.deleteNamespacedCustomObject({
-        ...resumeRequests,
-        namespace: request.metadata.namespace!,
-        name: request.metadata.name!,
-        body: {
-          preconditions: { uid: request.metadata.uid, resourceVersion: request.metadata.resourceVersion },
-        },
-      });
+      await apiCall('delete', 'resumerequests', objectKey(request), () =>
+        this.api.deleteNamespacedCustomObject({
+          ...resumeRequests,
+          namespace: request.metadata.namespace!,
+          name: request.metadata.name!,
+          body: {
+            preconditions: { uid: request.metadata.uid, resourceVersion: request.metadata.resourceVersion },
+          },
+        }),
+      );
       this.logger.info('deleted finished request after its TTL', { request: objectKey(request) });
     } catch (error) {
       if (classifyError(error) !== 'not-found') throw error;

@@ -99,8 +99,10 @@ describe('the Kubernetes backend', () => {
     const old = await waitForSuspendAt(namespace, 'ident-stop', 'wait-pr-created');
     const replaced = await recreate(namespace, 'ident-stop');
 
+    // The API server refuses the patch (uid precondition); the error names the call.
     await expect(backend.stop(namespace, 'ident-stop', old.metadata.uid)).rejects.toMatchObject({
-      code: expect.any(Number),
+      message: expect.stringMatching(/^patch workflows identity-[^ ]+\/ident-stop: 422 Invalid: /),
+      cause: { code: 422 },
     });
     expect((await getWorkflow(namespace, 'ident-stop')).spec?.shutdown).toBeUndefined();
 
