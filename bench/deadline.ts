@@ -15,6 +15,8 @@ export class Deadline {
   private readonly endsAt: number;
   private readonly pending = new Set<(error: Error) => void>();
   private cancelled: Cancelled | undefined;
+  /** Set once a signal has cancelled the run (see cancelOnSignals). */
+  interrupted = false;
 
   constructor(readonly totalMs: number) {
     this.endsAt = Date.now() + totalMs;
@@ -29,6 +31,20 @@ export class Deadline {
     this.cancelled ??= new Cancelled(reason);
     for (const reject of this.pending) reject(this.cancelled);
     this.pending.clear();
+  }
+
+  /**
+   * SIGINT or SIGTERM cancels the run, so it unwinds through its clean-up (operators, plane) and
+   * exits; a second signal gives up on the clean-up.
+   */
+  cancelOnSignals(): void {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        if (this.interrupted) process.exit(130);
+        this.interrupted = true;
+        this.cancel(`interrupted by ${signal}`);
+      });
+    }
   }
 
   /** Settles as `work` does, or rejects once time is up (naming `what`) or the run is cancelled. */

@@ -2,18 +2,16 @@
 // operator running on it under its ServiceAccount, watches on workflows and ResumeRequests, and
 // one measured batch of ResumeRequests. Everything it starts is stopped when the pass ends.
 import * as k8s from '@kubernetes/client-node';
-import type { ResumeRequest } from '../src/api/resume-request.js';
-import type { Workflow } from '../src/api/workflow.js';
 import type { BatchResult } from './batch.js';
 import type { Deadline } from './deadline.js';
 import { createNamespace } from './namespaces.js';
-import { ObjectWatch } from './object-watch.js';
 import { startOperatorProcess, type OperatorProcess } from './operator-process.js';
 import type { BenchPlane } from './plane.js';
 import { progress } from './progress.js';
 import { resumeByRequests } from './request-batch.js';
 import { requestCollection } from './resume-requests.js';
-import { createSuspendedWorkflows, deleteWorkflows, workflowCollection } from './workflows.js';
+import { createSuspendedWorkflows, deleteWorkflows } from './workflows.js';
+import { watchPlays } from './play-watches.js';
 
 export interface OursSession {
   operator: OperatorProcess;
@@ -35,14 +33,8 @@ export async function withOursSession<T>(
   const names = Array.from({ length: n }, (_, i) => `play-${i + 1}`);
   const release: Array<() => unknown> = [];
   try {
-    const workflows = await ObjectWatch.start<Workflow>(kubeConfig, workflowCollection(namespace), deadline);
-    release.push(() => workflows.close());
-    const requests = await ObjectWatch.start<ResumeRequest>(
-      kubeConfig,
-      requestCollection(namespace),
-      deadline,
-    );
-    release.push(() => requests.close());
+    const { workflows, requests, close } = await watchPlays(kubeConfig, namespace, deadline);
+    release.push(close);
 
     progress(`${label}: starting the operator on namespace ${namespace}`);
     const operator = await startOperatorProcess({

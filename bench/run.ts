@@ -29,16 +29,7 @@ async function main(): Promise<number> {
   const dir = settings.planeDir ?? mkdtempSync(join(tmpdir(), 'wro-bench-'));
   const { n, concurrency, concurrencies } = settings;
 
-  // A signal ends every wait, so the run unwinds through its clean-up (operator, plane) and
-  // exits; a second signal gives up on the clean-up.
-  let interrupted = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (interrupted) process.exit(130);
-      interrupted = true;
-      deadline.cancel(`interrupted by ${signal}`);
-    });
-  }
+  deadline.cancelOnSignals();
   process.once('unhandledRejection', (error) => deadline.cancel(`unexpected failure: ${String(error)}`));
   setTimeout(() => {
     progress('the plane could not be taken down in time; giving up');
@@ -87,7 +78,7 @@ async function main(): Promise<number> {
       return 1;
     }
   }
-  if (interrupted) return 130;
+  if (deadline.interrupted) return 130;
   if (output === undefined) return 1;
   process.stdout.write(`${output}\n`);
   return 0;

@@ -8,8 +8,6 @@
 // the same concurrency.
 import { performance } from 'node:perf_hooks';
 import * as k8s from '@kubernetes/client-node';
-import type { ResumeRequest } from '../src/api/resume-request.js';
-import type { Workflow } from '../src/api/workflow.js';
 import { perResume, formatTally, tallySince, type PerResume } from './api-requests.js';
 import { argoResume } from './argo-cli.js';
 import { measureBatch, type BatchResult } from './batch.js';
@@ -17,7 +15,6 @@ import { startCountingProxy } from './counting-proxy.js';
 import type { Deadline } from './deadline.js';
 import { createFinishedRequests } from './finished-requests.js';
 import { createNamespace } from './namespaces.js';
-import { ObjectWatch } from './object-watch.js';
 import { startOperatorProcess, type OperatorProcess } from './operator-process.js';
 import { peakRssMiB, rssMiB } from './peak-rss.js';
 import type { BenchPlane } from './plane.js';
@@ -26,7 +23,8 @@ import { resumeByRequests } from './request-batch.js';
 import { requestCollection } from './resume-requests.js';
 import { scaleWorkflow, shapeOf } from './scale-workflows.js';
 import type { ScaleSettings } from './settings.js';
-import { deleteWorkflows, workflowCollection, createSuspendedWorkflows } from './workflows.js';
+import { deleteWorkflows, createSuspendedWorkflows } from './workflows.js';
+import { watchPlays } from './play-watches.js';
 
 /** Creates in flight while filling the caches: the Argo controller is what limits the pace. */
 const FILL_CREATES_IN_FLIGHT = 16;
@@ -94,14 +92,8 @@ export async function runScale(options: {
   const sampleNames = names.slice(scale.burst, scale.burst + scale.argoSample);
   const release: Array<() => unknown> = [];
   try {
-    const workflows = await ObjectWatch.start<Workflow>(kubeConfig, workflowCollection(namespace), deadline);
-    release.push(() => workflows.close());
-    const requests = await ObjectWatch.start<ResumeRequest>(
-      kubeConfig,
-      requestCollection(namespace),
-      deadline,
-    );
-    release.push(() => requests.close());
+    const { workflows, requests, close } = await watchPlays(kubeConfig, namespace, deadline);
+    release.push(close);
 
     const fillStarted = performance.now();
     progress(

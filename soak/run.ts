@@ -154,14 +154,7 @@ async function main(): Promise<number> {
   const deadline = new Deadline(settings.deadlineMs);
   const owned = settings.planeDir === undefined;
   const dir = settings.planeDir ?? mkdtempSync(join(tmpdir(), 'wro-soak-'));
-  let interrupted = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (interrupted) process.exit(130);
-      interrupted = true;
-      deadline.cancel(`interrupted by ${signal}`);
-    });
-  }
+  deadline.cancelOnSignals();
   setTimeout(() => {
     progress('the plane could not be taken down in time; giving up');
     process.exit(1);
@@ -184,7 +177,7 @@ async function main(): Promise<number> {
       progress(`tear-down failed: ${String(error)}`),
     );
   }
-  return interrupted ? 130 : code;
+  return deadline.interrupted ? 130 : code;
 }
 
 main().then(
