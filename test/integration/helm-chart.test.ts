@@ -42,8 +42,9 @@ async function helm(args: string[]): Promise<string> {
   return result.stdout;
 }
 
-async function template(namespace: string, sets: string[] = [], extra: string[] = []): Promise<K8sObject[]> {
-  const out = await helm([
+/** `helm template` of the chart as the text it prints. */
+function render(namespace: string, sets: string[] = [], extra: string[] = []): Promise<string> {
+  return helm([
     'template',
     'wro',
     chart,
@@ -54,7 +55,10 @@ async function template(namespace: string, sets: string[] = [], extra: string[] 
     ...sets.flatMap((s) => ['--set', s]),
     ...extra,
   ]);
-  return parseAllDocuments(out)
+}
+
+async function template(namespace: string, sets: string[] = [], extra: string[] = []): Promise<K8sObject[]> {
+  return parseAllDocuments(await render(namespace, sets, extra))
     .map((doc) => doc.toJS() as K8sObject | null)
     .filter((o): o is K8sObject => o !== null);
 }
@@ -164,21 +168,11 @@ describe('on the plane, with a server-side dry run', () => {
 
   it('the API server accepts every object the chart renders, with every feature on', async () => {
     const namespace = await createNamespace('chart');
-    const rendered = await helm([
-      'template',
-      'wro',
-      chart,
-      '--namespace',
+    const rendered = await render(
       namespace,
-      '--kube-version',
-      KUBE_VERSION,
-      '--include-crds',
-      ...ALL_FEATURES.flatMap((s) => ['--set', s]),
-      '--set-json',
-      'domainConfig={"waitTimeoutSeconds":3600}',
-      '--set',
-      'argoServer.tokenSecret=argo-token',
-    ]);
+      [...ALL_FEATURES, 'argoServer.tokenSecret=argo-token'],
+      ['--include-crds', '--set-json', 'domainConfig={"waitTimeoutSeconds":3600}'],
+    );
     const file = join(plane().dir, `chart-${process.pid}.yaml`);
     writeFileSync(file, rendered);
     const result = await kubectl([
