@@ -59,8 +59,11 @@ const settingsSchema = z
     // Bounds on one workflow's node status, which anyone who can write the Workflow controls.
     maxWorkflowNodes: int(1, 1_000_000).default(10_000),
     maxNodeStatusBytes: int(1024, 256 << 20).default(16 << 20),
-    // The request's status and its one Event say what happened; an Event on the workflow for each
-    // resume is a second write per resume, for those who read `kubectl describe workflow`.
+    // A resume is two writes: the workflow and the request's status, which says what happened.
+    // An Event for each request that succeeded, and one on the workflow for each resume, are a
+    // write more each, for those who read `kubectl describe`. Requests that wait, are retried,
+    // are ignored or fail always get their Event.
+    succeededEvents: bool.default(false),
     workflowEvents: bool.default(false),
     domainConfigFile: z.string().optional(),
   })

@@ -61,6 +61,7 @@ export async function startOperator(
     },
     halfOpenAfterMs: config.breakerHalfOpenAfterMs,
     workflowEvents: config.workflowEvents,
+    succeededEvents: config.succeededEvents,
     ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
     maxWaitRecheckMs: config.resyncIntervalMs,
     statusWriter: new StatusWriter(kubeConfig.makeApiClient(k8s.CustomObjectsApi)),

@@ -51,7 +51,7 @@ export function requiredPermissions(
   const permissions = scopes.flatMap((namespace) => [
     ...['list', 'watch'].map((verb) => ({ verb, group: GROUP, resource: PLURAL, namespace })),
     { verb: 'patch', group: GROUP, resource: PLURAL, subresource: 'status', namespace },
-    ...['list', 'watch', 'update'].map((verb) => ({
+    ...['list', 'watch', 'update', 'patch'].map((verb) => ({
       verb,
       group: WORKFLOW_GROUP,
       resource: WORKFLOW_PLURAL,

@@ -63,6 +63,11 @@ export interface Workflow {
   metadata: WorkflowMetadata;
   spec?: { suspend?: boolean; shutdown?: string; [key: string]: unknown };
   status?: WorkflowStatus;
+  /**
+   * Set only on the cache's copy, which holds the node map decompressed: Argo stored it in
+   * status.compressedNodes, so a write must rewrite the whole map.
+   */
+  nodesWereCompressed?: boolean;
 }
 
 /** Workflow phases after which nothing runs again. */

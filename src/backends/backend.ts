@@ -13,6 +13,8 @@ export interface ResumeTarget {
    */
   workflowUid?: string;
   resourceVersion?: string;
+  /** The copy of the workflow the decision was made on (the cache's), when a backend can write from it. */
+  decidedOn?: Workflow;
   nodeId: string;
   parameters: Record<string, string>;
   /** Annotation written with the resume, naming the request that did it. */

@@ -1,12 +1,14 @@
-// Resumes through the Kubernetes API, the way `argo resume` does: read the workflow, change the
-// suspend node, and write the whole object back (an Update, never a partial patch, because a
-// patch to status.nodes of a workflow whose nodes are compressed corrupts it). The read must be
-// the workflow the decision saw (same uid and resourceVersion), and its uid and resourceVersion
-// travel with the write, so a concurrent change makes it fail with 409.
+// Resumes through the Kubernetes API with the effect of `argo resume`. The usual write is one
+// merge patch built from the copy the decision saw, preconditioned on its uid and resourceVersion
+// (domain/resume-patch.ts): no read, and a workflow that changed since answers 409. Where a patch
+// cannot express the resume (compressed node map, a global output), or there is no copy, it does
+// what `argo resume` does: read the workflow, change the node and Update the whole object, after
+// checking that the read is the version the decision saw.
 import * as k8s from '@kubernetes/client-node';
 import type { Workflow } from '../api/workflow.js';
-import { applyResume } from '../domain/resume-mutation.js';
+import { applyResume, type MutationResult, type ResumeMutation } from '../domain/resume-mutation.js';
 import { Reason } from '../domain/reasons.js';
+import { resumePatch } from '../domain/resume-patch.js';
 import { apiCall } from '../runtime/api-call.js';
 import {
   changedSinceDecision,
@@ -27,6 +29,25 @@ export class KubernetesBackend implements ResumeBackend {
 
   async resume(target: ResumeTarget): Promise<ResumeResult> {
     const key = `${target.namespace}/${target.workflowName}`;
+    const mutation: ResumeMutation = {
+      nodeId: target.nodeId,
+      parameters: target.parameters,
+      markerKey: target.markerKey,
+      markerValue: target.markerValue,
+      message: target.message,
+      now: target.now,
+    };
+    const planned = target.decidedOn && resumePatch(target.decidedOn, mutation);
+    if (planned) {
+      if (!planned.ok || !planned.changed) return refusedOrUnchanged(planned);
+      await apiCall('patch', 'workflows', key, () =>
+        this.api.patchNamespacedCustomObject(
+          { ...workflows, namespace: target.namespace, name: target.workflowName, body: planned.patch },
+          mergePatch,
+        ),
+      );
+      return { outcome: 'resumed' };
+    }
     const current = (await apiCall('get', 'workflows', key, () =>
       this.api.getNamespacedCustomObject({
         ...workflows,
@@ -36,21 +57,8 @@ export class KubernetesBackend implements ResumeBackend {
     )) as Workflow;
     const changed = changedSinceDecision(current, target);
     if (changed !== undefined) return decidedOnOlderCopy(changed);
-    const result = applyResume(current, {
-      nodeId: target.nodeId,
-      parameters: target.parameters,
-      markerKey: target.markerKey,
-      markerValue: target.markerValue,
-      message: target.message,
-      now: target.now,
-    });
-    // The node moved on since the decision (resumed by someone else, or the workflow replaced):
-    // that is for the core to judge on fresh state, not a refusal.
-    if (!result.ok && (result.reason === Reason.AlreadyResumed || result.reason === Reason.NoMatchingNode)) {
-      return { outcome: 'stale' };
-    }
-    if (!result.ok) return { outcome: 'rejected', reason: result.reason, message: result.message };
-    if (!result.changed) return { outcome: 'stale' };
+    const result = applyResume(current, mutation);
+    if (!result.ok || !result.changed) return refusedOrUnchanged(result);
     await apiCall('update', 'workflows', key, () =>
       this.api.replaceNamespacedCustomObject({
         ...workflows,
@@ -65,6 +73,16 @@ export class KubernetesBackend implements ResumeBackend {
   stop(namespace: string, workflowName: string, uid?: string): Promise<void> {
     return stopWorkflow(this.api, namespace, workflowName, uid);
   }
+}
+
+/** What a resume that writes nothing means: refused, or for the core to judge again on fresh state. */
+function refusedOrUnchanged(result: { ok: true } | Extract<MutationResult, { ok: false }>): ResumeResult {
+  if (result.ok) return { outcome: 'stale' };
+  // The node moved on since the decision (resumed by someone else, or the workflow replaced).
+  if (result.reason === Reason.AlreadyResumed || result.reason === Reason.NoMatchingNode) {
+    return { outcome: 'stale' };
+  }
+  return { outcome: 'rejected', reason: result.reason, message: result.message };
 }
 
 /** `argo stop` as a merge patch, refused by the API server when the uid is not the workflow's. */

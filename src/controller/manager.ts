@@ -11,11 +11,11 @@ import { workflowFieldSelector, workflowLabelSelector, type ResolvedRequest } fr
 import { apiCall } from '../runtime/api-call.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { customObjectsListWatch } from '../runtime/list-watch.js';
-import { Reflector } from '../runtime/reflector.js';
+import { objectKey, Reflector } from '../runtime/reflector.js';
 import { WorkQueue } from '../runtime/work-queue.js';
 import { Dispatcher } from './dispatcher.js';
 import { Reconciler, type ReconcilerContext } from './reconciler.js';
-import { KubernetesRequestStore } from './request-store.js';
+import { CachedRequestStore } from './request-store.js';
 import { skipReporter } from './skip-reporter.js';
 import { WakeUps } from './wake-ups.js';
 import { projectRequest } from './request-projection.js';
@@ -42,6 +42,7 @@ export class Manager {
   /** Keyed by namespace, or '' for the cache of all namespaces. */
   private readonly workflowCaches = new Map<string, Reflector<Workflow>>();
   private readonly wakeUps: WakeUps;
+  private readonly requests: CachedRequestStore;
   private readonly queue: WorkQueue;
   private readonly dispatcher: Dispatcher;
   private readonly api: k8s.CustomObjectsApi;
@@ -85,7 +86,10 @@ export class Manager {
             ...(namespace ? { namespace } : {}),
           }),
           project: projectRequest,
-          onChange: (type, request, previous) => this.dispatcher.requestChanged(type, request, previous),
+          onChange: (type, request, previous) => {
+            if (type === 'deleted') this.requests.gone(objectKey(request));
+            this.dispatcher.requestChanged(type, request, previous);
+          },
           onSkipped: skipReporter(context, KIND, `${GROUP}/${VERSION}`),
         }),
     );
@@ -107,12 +111,24 @@ export class Manager {
         }),
       );
     }
-    const store = new KubernetesRequestStore(this.api, context.logger);
+    this.requests = new CachedRequestStore(
+      (namespace, name) => this.requestCaches.map((cache) => cache.get(namespace, name)).find(Boolean),
+      this.api,
+      context.logger,
+    );
+    const requests = this.requests;
     const reconciler = new Reconciler({
       ...context,
+      statusWriter: {
+        write: async (request, status) => {
+          const written = await context.statusWriter.write(request, status);
+          requests.written(written);
+          return written;
+        },
+      },
       requests: {
-        get: (namespace, name) => store.get(namespace, name),
-        delete: (request) => store.delete(request),
+        get: (namespace, name) => requests.get(namespace, name),
+        delete: (request) => requests.delete(request),
         unsettledOfTask: (namespace, taskId) => this.unsettledOfTask(namespace, taskId),
       },
       workflows: {
@@ -204,8 +220,8 @@ export class Manager {
   /** The task's unsettled requests, from the cache: what an approval gate counts. */
   private unsettledOfTask(namespace: string, taskId: string): ResumeRequest[] {
     return this.wakeUps.requestsOfTask(namespace, taskId).flatMap((name) => {
-      const cached = this.requestCaches.map((cache) => cache.get(namespace, name)).find(Boolean);
-      return cached ? [cached] : [];
+      const latest = this.requests.latest(namespace, name);
+      return latest ? [latest] : [];
     });
   }
 

@@ -122,7 +122,8 @@ export class Reconciler {
       case 'wait':
         return this.wait(turn, decision);
       case 'resume': {
-        const result = await this.resumeStep.run(turn, decision);
+        const decidedOn = workflows.find((workflow) => workflow.metadata.name === decision.workflowName);
+        const result = await this.resumeStep.run(turn, decision, decidedOn);
         if (result.kind !== 'decide-again' || stalledTurns + 1 < MAX_STALLED_TURNS) return result;
         return this.finish(turn, {
           phase: 'Failed',

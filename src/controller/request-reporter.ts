@@ -11,6 +11,8 @@ export interface ReporterContext {
   statusWriter: Pick<StatusWriter, 'write'>;
   events: Pick<EventRecorder, 'record'>;
   metrics: Metrics;
+  /** Whether a request that Succeeded gets an Event too (the others always do). */
+  succeededEvents: boolean;
 }
 
 export class RequestReporter {
@@ -36,7 +38,7 @@ export class RequestReporter {
     );
   }
 
-  /** Settles the request: its final status, counted, logged and announced. */
+  /** Settles the request: its final status, counted, logged and (unless it simply succeeded) announced. */
   async finish(turn: Turn, finish: Finish): Promise<void> {
     await this.write(turn, finished(turn.request, turn.ids, finish, turn.now));
     this.ctx.metrics.requestsTotal.inc({ phase: finish.phase, reason: finish.reason });
@@ -46,6 +48,7 @@ export class RequestReporter {
       workflow: finish.workflowName,
       detail: finish.message,
     });
+    if (finish.phase === 'Succeeded' && !this.ctx.succeededEvents) return;
     await this.event(turn, finish.phase === 'Failed' ? 'Warning' : 'Normal', finish.reason, finish.message);
   }
 }

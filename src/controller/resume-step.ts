@@ -2,6 +2,7 @@
 // means for the request: settled as resumed or failed, a retry scheduled after a backoff delay
 // (a requeue, so no worker sleeps), deferred while a breaker is open, or decided again when the
 // workflow moved on under it.
+import type { Workflow } from '../api/workflow.js';
 import type { ResumeBackend } from '../backends/backend.js';
 import type { Decision } from '../domain/decide.js';
 import { describeError } from '../domain/errors.js';
@@ -46,7 +47,8 @@ export class ResumeStep {
     private readonly settle: Settle,
   ) {}
 
-  async run(turn: Turn, decision: ResumeDecision): Promise<ReconcileResult> {
+  /** `decidedOn`: the copy of the workflow the decision was made on, which the write may be built from. */
+  async run(turn: Turn, decision: ResumeDecision, decidedOn?: Workflow): Promise<ReconcileResult> {
     const { request, namespace, now, log } = turn;
     const next = request.status?.nextAttemptTime ? Date.parse(request.status.nextAttemptTime) : 0;
     if (next > now.getTime()) return requeueAfter(next - now.getTime());
@@ -60,6 +62,7 @@ export class ResumeStep {
           workflowName: decision.workflowName,
           ...(decision.workflowUid === undefined ? {} : { workflowUid: decision.workflowUid }),
           ...(decision.resourceVersion === undefined ? {} : { resourceVersion: decision.resourceVersion }),
+          ...(decidedOn === undefined ? {} : { decidedOn }),
           nodeId: decision.nodeId,
           parameters: decision.parameters,
           markerKey: decision.markerKey,

@@ -1,7 +1,9 @@
 // What the workflow cache keeps of each play Workflow: identity, labels, the marker annotations
 // and the approval gate's, spec.suspend/shutdown, the phase, and only the Suspend nodes
-// (decompressed when Argo compressed them). Decisions need no more, and a workflow with thousands of pod nodes then
-// costs the cache a few hundred bytes. Resumes re-read the full object before writing.
+// (decompressed when Argo compressed them, which the copy records). Decisions need no more, and a
+// workflow with thousands of pod nodes then costs the cache a few hundred bytes. A resume is a
+// merge patch built from this copy (domain/resume-patch.ts), or a read and a whole write where a
+// patch cannot express it.
 //
 // A Workflow's status is written by whoever can write the Workflow (the CRD has no status
 // subresource), so it is read as untrusted input: a node map that is not a map of node objects,
@@ -53,16 +55,20 @@ const suspendNodeSchema = z.looseObject({
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function nodeMap(workflow: Workflow, limits: ProjectionLimits): Record<string, unknown> {
+function nodeMap(
+  workflow: Workflow,
+  limits: ProjectionLimits,
+): { nodes: Record<string, unknown>; compressed: boolean } {
   const status = workflow.status!;
   const inline: unknown = status.nodes;
   if (inline !== undefined && inline !== null && !isRecord(inline))
     throw new UnreadableObject(SkipReason.InvalidNodeStatus, 'status.nodes is not a map of nodes');
-  if ((inline && Object.keys(inline).length > 0) || !status.compressedNodes) return inline ?? {};
+  if ((inline && Object.keys(inline).length > 0) || !status.compressedNodes)
+    return { nodes: inline ?? {}, compressed: false };
   if (typeof status.compressedNodes !== 'string')
     throw new UnreadableObject(SkipReason.InvalidCompressedNodes, 'status.compressedNodes is not a string');
   try {
-    return decompressNodes(status.compressedNodes, limits.maxInflatedBytes);
+    return { nodes: decompressNodes(status.compressedNodes, limits.maxInflatedBytes), compressed: true };
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
       throw new UnreadableObject(
@@ -152,6 +158,8 @@ export function projectWorkflow(
   // Offloaded node status lives in Argo's database: the decision reports it or reads it through
   // argo-server, so the cache keeps no nodes for it.
   if (status.offloadNodeStatusVersion) return projected;
-  projected.status.nodes = suspendNodes(nodeMap(workflow, limits), limits);
+  const { nodes, compressed } = nodeMap(workflow, limits);
+  projected.status.nodes = suspendNodes(nodes, limits);
+  if (compressed) projected.nodesWereCompressed = true;
   return projected;
 }

@@ -1,7 +1,12 @@
 // The same suspended play workflow, twice: one resumed by the real `argo resume` CLI, the other
-// by applyResume and a PUT through client-node. Both must end with the same node phase,
-// outputs and spec.suspend, and the real Argo controller must advance both alike.
+// by applyResume and a PUT through client-node, or by the merge patch built from the cache's copy.
+// Both must end with the same node phase, outputs and spec.suspend, and the real Argo controller
+// must advance both alike.
+import * as k8s from '@kubernetes/client-node';
 import type { Workflow, WorkflowNode } from '../../src/api/workflow.js';
+import { projectWorkflow } from '../../src/controller/workflow-projection.js';
+import { defaultDomainConfig } from '../../src/domain/config.js';
+import { resumePatch } from '../../src/domain/resume-patch.js';
 import { compressNodes, readNodes } from '../../src/domain/compressed-nodes.js';
 import { applyResume, markerKeyFor } from '../../src/domain/resume-mutation.js';
 import { createNamespace, plane, run, waitFor, type RunResult } from '../support/plane.js';
@@ -114,6 +119,23 @@ async function resumeByOperator(
   })) as Workflow;
 }
 
+/** resumePatch on the cache's copy of the workflow as read, sent as a merge patch. */
+async function resumeByPatch(workflow: Workflow, stage: number): Promise<Workflow> {
+  const copy = projectWorkflow(workflow, defaultDomainConfig, { maxNodes: 1000, maxInflatedBytes: 1 << 20 });
+  const planned = resumePatch(copy, {
+    nodeId: nodeNamed(workflow, STAGES[stage]![1])!.id,
+    markerKey: markerKeyFor(STAGES[stage]![0]),
+    markerValue: `${namespace}/golden`,
+    message: 'Resumed by ResumeRequest golden',
+    now: new Date(),
+  });
+  if (!planned?.ok || !planned.changed) throw new Error(`no patch: ${JSON.stringify(planned)}`);
+  return (await customObjects().patchNamespacedCustomObject(
+    { ...workflowsApi, namespace, name: workflow.metadata.name, body: planned.patch },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  )) as Workflow;
+}
+
 /** Runs the CLI and insists it succeeded (it logs to stderr even then). */
 async function argoOk(args: string[]): Promise<string> {
   const result = await argo(args);
@@ -132,37 +154,54 @@ async function advanced(name: string, stage: number): Promise<Workflow> {
     : waitForWorkflowPhase(namespace, name, 'Succeeded');
 }
 
-describe('applyResume against `argo resume` on the real controller', () => {
-  it('resumes every stage alike, parameter defaults included, through to Succeeded', async () => {
-    const [byArgo, byOperator] = await createPair();
-    for (let stage = 0; stage < STAGES.length; stage++) {
-      const [argoBefore, operatorBefore] = await Promise.all([
-        waitForStage(byArgo, stage),
-        waitForStage(byOperator, stage),
+describe('applyResume and the resume patch against `argo resume` on the real controller', () => {
+  const writes = [
+    ['applyResume and an Update', (before: Workflow, stage: number) => resumeByOperator(before, stage)],
+    ['the merge patch from the cache’s copy', resumeByPatch],
+  ] as const;
+
+  it.each(writes)(
+    'resumes every stage alike with %s, parameter defaults included, through to Succeeded',
+    async (_how, resume) => {
+      const [byArgo, byOperator] = await createPair();
+      for (let stage = 0; stage < STAGES.length; stage++) {
+        const [argoBefore, operatorBefore] = await Promise.all([
+          waitForStage(byArgo, stage),
+          waitForStage(byOperator, stage),
+        ]);
+        expect(outcome(operatorBefore, stage)).toEqual(outcome(argoBefore, stage));
+        await resumeByArgo(byArgo);
+        const written = await resume(operatorBefore, stage);
+        expect(written.metadata.annotations?.[markerKeyFor(STAGES[stage]![0])]).toBe(`${namespace}/golden`);
+        const [argoAfter, operatorAfter] = await Promise.all([
+          advanced(byArgo, stage),
+          advanced(byOperator, stage),
+        ]);
+        expect(outcome(operatorAfter, stage)).toEqual(outcome(argoAfter, stage));
+        expect(outcome(operatorAfter, stage)).toMatchObject({ phase: 'Succeeded', finished: true });
+      }
+      const [argoDone, operatorDone] = await Promise.all([
+        getWorkflow(namespace, byArgo),
+        getWorkflow(namespace, byOperator),
       ]);
-      expect(outcome(operatorBefore, stage)).toEqual(outcome(argoBefore, stage));
-      await resumeByArgo(byArgo);
-      const written = await resumeByOperator(operatorBefore, stage);
-      expect(written.metadata.annotations?.[markerKeyFor(STAGES[stage]![0])]).toBe(`${namespace}/golden`);
-      const [argoAfter, operatorAfter] = await Promise.all([
-        advanced(byArgo, stage),
-        advanced(byOperator, stage),
-      ]);
-      expect(outcome(operatorAfter, stage)).toEqual(outcome(argoAfter, stage));
-      expect(outcome(operatorAfter, stage)).toMatchObject({ phase: 'Succeeded', finished: true });
-    }
-    const [argoDone, operatorDone] = await Promise.all([
-      getWorkflow(namespace, byArgo),
-      getWorkflow(namespace, byOperator),
-    ]);
-    // A default is not a supplied value: Argo does not copy it to the workflow's global outputs.
-    expect(operatorDone.status?.outputs).toEqual(argoDone.status?.outputs);
-    expect(nodeNamed(operatorDone, 'wait-pr-approved')?.outputs).toEqual({
-      parameters: [{ name: 'approver', value: 'nobody', globalName: 'approver' }],
-    });
-    expect(nodeNamed(operatorDone, 'wait-pr-approved')?.outputs).toEqual(
-      nodeNamed(argoDone, 'wait-pr-approved')?.outputs,
-    );
+      // A default is not a supplied value: Argo does not copy it to the workflow's global outputs.
+      expect(operatorDone.status?.outputs).toEqual(argoDone.status?.outputs);
+      expect(nodeNamed(operatorDone, 'wait-pr-approved')?.outputs).toEqual({
+        parameters: [{ name: 'approver', value: 'nobody', globalName: 'approver' }],
+      });
+      expect(nodeNamed(operatorDone, 'wait-pr-approved')?.outputs).toEqual(
+        nodeNamed(argoDone, 'wait-pr-approved')?.outputs,
+      );
+    },
+  );
+
+  it('refuses the merge patch with 409 once the workflow has moved past the copy it was built from', async () => {
+    const [, byOperator] = await createPair();
+    const stale = await waitForStage(byOperator, 0);
+    await resumeByPatch(stale, 0);
+    await expect(resumeByPatch(stale, 0)).rejects.toMatchObject({ code: 409 });
+    const after = await waitForStage(byOperator, 1);
+    expect(outcome(after, 0)).toMatchObject({ phase: 'Succeeded', finished: true });
   });
 
   it('supplies output parameters as `argo node set` followed by `argo resume` does', async () => {
@@ -197,20 +236,23 @@ describe('applyResume against `argo resume` on the real controller', () => {
     expect(operatorDone.status?.outputs).toEqual({ parameters: [{ name: 'approver', value: 'alice' }] });
   });
 
-  it('clears spec.suspend of a workflow suspended as a whole, as `argo resume` does', async () => {
-    const [byArgo, byOperator] = await createPair();
-    await Promise.all([waitForStage(byArgo, 0), waitForStage(byOperator, 0)]);
-    for (const name of [byArgo, byOperator]) await argoOk(['suspend', name]);
-    const operatorBefore = await waitFor('the suspend to be stored', async () => {
-      const workflow = await getWorkflow(namespace, byOperator);
-      return workflow.spec?.suspend === true ? workflow : undefined;
-    });
-    await resumeByArgo(byArgo);
-    await resumeByOperator(operatorBefore, 0);
-    const [argoAfter, operatorAfter] = await Promise.all([advanced(byArgo, 0), advanced(byOperator, 0)]);
-    expect(outcome(operatorAfter, 0)).toEqual(outcome(argoAfter, 0));
-    expect(operatorAfter.spec?.suspend).toBeUndefined();
-  });
+  it.each(writes)(
+    'with %s clears spec.suspend of a workflow suspended as a whole, as `argo resume` does',
+    async (_how, resume) => {
+      const [byArgo, byOperator] = await createPair();
+      await Promise.all([waitForStage(byArgo, 0), waitForStage(byOperator, 0)]);
+      for (const name of [byArgo, byOperator]) await argoOk(['suspend', name]);
+      const operatorBefore = await waitFor('the suspend to be stored', async () => {
+        const workflow = await getWorkflow(namespace, byOperator);
+        return workflow.spec?.suspend === true ? workflow : undefined;
+      });
+      await resumeByArgo(byArgo);
+      await resume(operatorBefore, 0);
+      const [argoAfter, operatorAfter] = await Promise.all([advanced(byArgo, 0), advanced(byOperator, 0)]);
+      expect(outcome(operatorAfter, 0)).toEqual(outcome(argoAfter, 0));
+      expect(operatorAfter.spec?.suspend).toBeUndefined();
+    },
+  );
 
   it('refuses a supplied parameter without value or default with Argo’s message, writing nothing', async () => {
     const withComment = (name: string) =>

@@ -61,7 +61,7 @@ describe('transient API failures', () => {
     await waitFor('two refused attempts', async () => (webhook.calls.refused >= 2 ? true : undefined));
     const during = await getResumeRequest(namespace, 'flaky-created');
     expect(during?.status?.phase).toBe('Resuming');
-    expect(during?.status?.lastError).toMatch(/^update workflows .*: 500 /);
+    expect(during?.status?.lastError).toMatch(/^patch workflows .*: 500 /);
     webhook.failing = false;
 
     const request = await waitForPhase(namespace, 'flaky-created', 'Succeeded');

@@ -17,8 +17,11 @@ import {
   waitForWorkflowPhase,
 } from '../support/workflows.js';
 
-// Workflow-side Events are on here, so `kubectl describe workflow` is checked too.
-const file = operatorForFile('flow', { env: { WRO_WORKFLOW_EVENTS: 'true' } });
+// The Events a resume may also record (on the request that succeeded, on the workflow) are on
+// here, so `kubectl describe` of both is checked too.
+const file = operatorForFile('flow', {
+  env: { WRO_WORKFLOW_EVENTS: 'true', WRO_SUCCEEDED_EVENTS: 'true' },
+});
 
 const prOpened = (branch: string) =>
   githubFacts('pull_request', 'opened', { headRef: branch, labels: [], title: 'Implement it' });

@@ -74,6 +74,7 @@ test('missing RBAC names the identity and every permission it lacks', async () =
     `list resumerequests.resume.workflows.dev in ${namespace}`,
     `patch resumerequests.resume.workflows.dev/status in ${namespace}`,
     `update workflows.argoproj.io in ${namespace}`,
+    `patch workflows.argoproj.io in ${namespace}`,
     `create events in ${namespace}`,
     'create leases.coordination.k8s.io in workflow-resume-system',
   ]) {

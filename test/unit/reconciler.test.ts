@@ -44,6 +44,9 @@ function harness(options: {
   stopOlderDuplicates?: boolean;
   hydrate?: (namespace: string, name: string) => Promise<Workflow>;
   others?: ResumeRequest[];
+  /** Both default to on here, so every Event a turn may record is seen. */
+  succeededEvents?: boolean;
+  workflowEvents?: boolean;
 }) {
   const writes: ResumeRequestStatus[] = [];
   const stopped: string[] = [];
@@ -73,7 +76,8 @@ function harness(options: {
       jitter: 0,
     },
     halfOpenAfterMs: 10_000,
-    workflowEvents: true,
+    workflowEvents: options.workflowEvents ?? true,
+    succeededEvents: options.succeededEvents ?? true,
     ttlSecondsAfterFinished: 60,
     maxWaitRecheckMs: 300_000,
     requests: {
@@ -180,6 +184,8 @@ describe('Reconciler', () => {
       markerKey: 'resume.workflows.dev/waiting-pr-created',
       markerValue: 'ns/rr',
     });
+    // The backend may build its write from the copy the decision was made on.
+    expect(h.targets[0]!.decidedOn).toBe(workflow);
     expect(h.writes).toHaveLength(1);
     expect(h.writes[0]).toMatchObject({
       phase: 'Succeeded',
@@ -195,6 +201,32 @@ describe('Reconciler', () => {
     });
     expect(h.events).toEqual(['Normal Resumed', 'Normal Resumed']);
     expect(result).toEqual({ kind: 'settled', expireAfterMs: 60_000 });
+  });
+
+  it('by default records no Event for a request that succeeded, and always one for a refusal', async () => {
+    const quiet = { succeededEvents: false, workflowEvents: false };
+    const resumed = harness({
+      ...quiet,
+      request: request(),
+      workflows: [waiting()],
+      backend: [{ outcome: 'resumed' }],
+    });
+    await resumed.reconcile();
+    expect(resumed.writes).toEqual([expect.objectContaining({ phase: 'Succeeded', reason: 'Resumed' })]);
+    expect(resumed.events).toEqual([]);
+
+    const refused = harness({
+      ...quiet,
+      request: request(),
+      workflows: [waiting()],
+      backend: [{ outcome: 'rejected', reason: 'UnexpectedParameter', message: 'no such parameter' }],
+    });
+    await refused.reconcile();
+    expect(refused.events).toEqual(['Warning UnexpectedParameter']);
+
+    const early = harness({ ...quiet, request: request() });
+    await early.reconcile();
+    expect(early.events).toEqual(['Normal WorkflowNotFound']);
   });
 
   it('stops older duplicates after the resume only when the policy says so', async () => {

@@ -1,0 +1,55 @@
+// The resume as a JSON merge patch built from the copy of the workflow the decision was made on,
+// so the happy path writes without reading first. The patch names the uid and resourceVersion of
+// that copy: the API server applies it to exactly that version of exactly that workflow, or
+// answers 409. It touches only what applyResume changes: the node (phase, finishedAt, message,
+// outputs), the marker annotation and spec.suspend.
+//
+// Two cases need the whole object instead, and get `undefined`: a node map Argo stored compressed
+// (it is rewritten whole, and a patch to status.nodes would leave Argo reading a one-node map) and
+// a supplied value copied to a global output (status.outputs is not part of the cache's copy).
+import type { Workflow } from '../api/workflow.js';
+import { readNodes } from './compressed-nodes.js';
+import type { Reason } from './reasons.js';
+import { applyResume, type ResumeMutation } from './resume-mutation.js';
+
+export type ResumePatch =
+  | { ok: true; changed: true; patch: Record<string, unknown> }
+  /** This request's resume is already in the copy: nothing to write. */
+  | { ok: true; changed: false }
+  | { ok: false; reason: Reason; message: string };
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export function resumePatch(decidedOn: Workflow, mutation: ResumeMutation): ResumePatch | undefined {
+  const { uid, resourceVersion } = decidedOn.metadata;
+  if (resourceVersion === undefined || decidedOn.nodesWereCompressed === true) return undefined;
+  const read = readNodes(decidedOn);
+  if (read.ok && read.compressed) return undefined;
+  const result = applyResume(decidedOn, mutation);
+  if (!result.ok) return result;
+  if (!result.changed) return { ok: true, changed: false };
+  const next = result.workflow;
+  if (!same(next.status?.outputs, decidedOn.status?.outputs)) return undefined;
+
+  const before = decidedOn.status!.nodes![mutation.nodeId]!;
+  const after = next.status!.nodes![mutation.nodeId]!;
+  const node: Record<string, unknown> = {
+    phase: after.phase,
+    finishedAt: after.finishedAt,
+    message: after.message,
+  };
+  if (!same(after.outputs, before.outputs)) node.outputs = after.outputs;
+  return {
+    ok: true,
+    changed: true,
+    patch: {
+      metadata: {
+        ...(uid === undefined ? {} : { uid }),
+        resourceVersion,
+        annotations: { [mutation.markerKey]: mutation.markerValue },
+      },
+      ...(decidedOn.spec?.suspend === true ? { spec: { suspend: null } } : {}),
+      status: { nodes: { [mutation.nodeId]: node } },
+    },
+  };
+}
