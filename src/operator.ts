@@ -31,7 +31,7 @@ function createBackend(config: Config, kubeConfig: k8s.KubeConfig): ResumeBacken
       kubernetes: kubeConfig.makeApiClient(k8s.CustomObjectsApi),
     });
   }
-  return new KubernetesBackend(kubeConfig.makeApiClient(k8s.CustomObjectsApi));
+  return new KubernetesBackend(kubeConfig.makeApiClient(k8s.CustomObjectsApi), config.maxNodeStatusBytes);
 }
 
 export async function startOperator(

@@ -57,7 +57,7 @@ export function requiredPermissions(
       resource: WORKFLOW_PLURAL,
       namespace,
     })),
-    { verb: 'create', group: '', resource: 'events', namespace },
+    ...['create', 'patch'].map((verb) => ({ verb, group: '', resource: 'events', namespace })),
   ]);
   if (config.leaderElection) {
     for (const verb of ['get', 'create', 'update'])

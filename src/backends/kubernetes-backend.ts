@@ -7,6 +7,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Workflow } from '../api/workflow.js';
 import { applyResume, type MutationResult, type ResumeMutation } from '../domain/resume-mutation.js';
+import { classifyError } from '../domain/errors.js';
 import { Reason } from '../domain/reasons.js';
 import { resumePatch } from '../domain/resume-patch.js';
 import { apiCall } from '../runtime/api-call.js';
@@ -25,7 +26,11 @@ const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergeP
 export class KubernetesBackend implements ResumeBackend {
   readonly name = 'kubernetes';
 
-  constructor(private readonly api: k8s.CustomObjectsApi) {}
+  /** `maxNodeStatusBytes`: the most a compressed node map read for a resume may inflate to. */
+  constructor(
+    private readonly api: k8s.CustomObjectsApi,
+    private readonly maxNodeStatusBytes: number,
+  ) {}
 
   async resume(target: ResumeTarget): Promise<ResumeResult> {
     const key = `${target.namespace}/${target.workflowName}`;
@@ -37,15 +42,24 @@ export class KubernetesBackend implements ResumeBackend {
       message: target.message,
       now: target.now,
     };
-    const planned = target.decidedOn && resumePatch(target.decidedOn, mutation);
-    if (planned) {
+    const copy = target.decidedOn;
+    const planned = copy && resumePatch(copy, mutation);
+    if (copy && planned) {
       if (!planned.ok || !planned.changed) return refusedOrUnchanged(planned);
-      await apiCall('patch', 'workflows', key, () =>
-        this.api.patchNamespacedCustomObject(
-          { ...workflows, namespace: target.namespace, name: target.workflowName, body: planned.patch },
-          mergePatch,
-        ),
-      );
+      try {
+        await apiCall('patch', 'workflows', key, () =>
+          this.api.patchNamespacedCustomObject(
+            { ...workflows, namespace: target.namespace, name: target.workflowName, body: planned.patch },
+            mergePatch,
+          ),
+        );
+      } catch (error) {
+        if (classifyError(error) !== 'conflict') throw error;
+        // Replaced or changed since the copy: its resourceVersion can no longer match.
+        return decidedOnOlderCopy(
+          `workflow ${target.workflowName} changed since the decision (version ${copy.metadata.resourceVersion} is no longer current)`,
+        );
+      }
       return { outcome: 'resumed' };
     }
     const current = (await apiCall('get', 'workflows', key, () =>
@@ -57,7 +71,7 @@ export class KubernetesBackend implements ResumeBackend {
     )) as Workflow;
     const changed = changedSinceDecision(current, target);
     if (changed !== undefined) return decidedOnOlderCopy(changed);
-    const result = applyResume(current, mutation);
+    const result = applyResume(current, mutation, this.maxNodeStatusBytes);
     if (!result.ok || !result.changed) return refusedOrUnchanged(result);
     await apiCall('update', 'workflows', key, () =>
       this.api.replaceNamespacedCustomObject({

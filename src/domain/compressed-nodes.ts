@@ -34,8 +34,8 @@ export function decompressNodes(
   return nodes as Record<string, WorkflowNode>;
 }
 
-/** The workflow's node map as Argo's hydrator would see it. */
-export function readNodes(workflow: Workflow): NodesRead {
+/** The workflow's node map as Argo's hydrator would see it, refusing one that inflates past `maxBytes`. */
+export function readNodes(workflow: Workflow, maxBytes: number = MAX_INFLATED_BYTES): NodesRead {
   const status = workflow.status ?? {};
   if (status.offloadNodeStatusVersion) {
     return {
@@ -49,7 +49,7 @@ export function readNodes(workflow: Workflow): NodesRead {
   const nodes = status.nodes ?? {};
   if (Object.keys(nodes).length > 0 || !status.compressedNodes) return { ok: true, nodes, compressed: false };
   try {
-    return { ok: true, nodes: decompressNodes(status.compressedNodes), compressed: true };
+    return { ok: true, nodes: decompressNodes(status.compressedNodes, maxBytes), compressed: true };
   } catch (error) {
     return {
       ok: false,

@@ -5,7 +5,7 @@
 // metadata.resourceVersion is the precondition; a compressed node map is rewritten whole.
 import type { Workflow, WorkflowNode, WorkflowParameter } from '../api/workflow.js';
 import { isActiveSuspendNode, nodeTitle } from '../api/workflow.js';
-import { compressNodes, readNodes } from './compressed-nodes.js';
+import { compressNodes, MAX_INFLATED_BYTES, readNodes } from './compressed-nodes.js';
 import { defaultDomainConfig } from './config.js';
 import { Reason } from './reasons.js';
 
@@ -103,8 +103,12 @@ function fillDefaults(parameters: WorkflowParameter[] | undefined): Failure | un
  * Resumes one node. Pure: the input is not modified. Applying it to its own result changes
  * nothing (`changed: false`), so a retried write after a lost response is harmless.
  */
-export function applyResume(workflow: Workflow, mutation: ResumeMutation): MutationResult {
-  const read = readNodes(workflow);
+export function applyResume(
+  workflow: Workflow,
+  mutation: ResumeMutation,
+  maxInflatedBytes: number = MAX_INFLATED_BYTES,
+): MutationResult {
+  const read = readNodes(workflow, maxInflatedBytes);
   if (!read.ok) return { ok: false, reason: read.reason, message: read.message };
   const name = workflow.metadata.name;
   const current = read.nodes[mutation.nodeId];

@@ -1,10 +1,13 @@
 // Every backend write names the workflow the decision saw: a workflow deleted and created again
-// under the same name, on the real API server and Argo controller, is neither resumed nor
-// stopped by a write decided for the old one, and is decided again.
+// under the same name, or changed since, on the real API server and Argo controller, is neither
+// resumed (by a whole-object Update or by a patch from the cached copy) nor stopped by a write
+// decided for the old one, and is decided again.
 import * as k8s from '@kubernetes/client-node';
 import { KubernetesBackend } from '../../src/backends/kubernetes-backend.js';
 import type { ResumeTarget } from '../../src/backends/backend.js';
 import type { Workflow } from '../../src/api/workflow.js';
+import { projectWorkflow } from '../../src/controller/workflow-projection.js';
+import { defaultDomainConfig } from '../../src/domain/config.js';
 import { createNamespace, waitFor } from '../support/plane.js';
 import {
   createWorkflow,
@@ -33,6 +36,10 @@ function targetFor(workflow: Workflow): ResumeTarget {
   };
 }
 
+/** The workflow as the operator's cache keeps it. */
+const cached = (workflow: Workflow) =>
+  projectWorkflow(workflow, defaultDomainConfig, { maxNodes: 1000, maxInflatedBytes: 1 << 20 });
+
 async function recreate(namespace: string, name: string): Promise<Workflow> {
   await customObjects().deleteNamespacedCustomObject({ ...workflowsApi, namespace, name });
   await waitFor(`workflow ${name} to be gone`, async () =>
@@ -45,7 +52,7 @@ async function recreate(namespace: string, name: string): Promise<Workflow> {
 }
 
 describe('the Kubernetes backend', () => {
-  const backend = new KubernetesBackend(customObjects());
+  const backend = new KubernetesBackend(customObjects(), 16 << 20);
 
   it('does not resume a workflow created again under the name the decision saw', async () => {
     const namespace = await createNamespace('identity');
@@ -91,6 +98,42 @@ describe('the Kubernetes backend', () => {
     expect(nodeByDisplayName(await getWorkflow(namespace, 'ident-rv'), 'wait-pr-created')?.phase).toBe(
       'Running',
     );
+  });
+
+  it('does not patch a workflow replaced or changed since the copy the decision saw', async () => {
+    const namespace = await createNamespace('identity');
+    await createWorkflow(namespace, playWorkflow('ident-patch', { 'task-id': '704' }));
+    const old = await waitForSuspendAt(namespace, 'ident-patch', 'wait-pr-created');
+    const replaced = await recreate(namespace, 'ident-patch');
+    const fromCopy = (workflow: Workflow): ResumeTarget => ({
+      ...targetFor(workflow),
+      decidedOn: cached(workflow),
+    });
+
+    expect(await backend.resume(fromCopy(old))).toEqual({
+      outcome: 'stale',
+      detail: expect.stringContaining('ident-patch'),
+    });
+    await customObjects().patchNamespacedCustomObject(
+      {
+        ...workflowsApi,
+        namespace,
+        name: 'ident-patch',
+        body: { metadata: { labels: { 'current-stage': 'other' } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    expect(await backend.resume(fromCopy(replaced))).toEqual({
+      outcome: 'stale',
+      detail: expect.stringContaining('ident-patch'),
+    });
+    const untouched = await getWorkflow(namespace, 'ident-patch');
+    expect(nodeByDisplayName(untouched, 'wait-pr-created')?.phase).toBe('Running');
+    expect(untouched.metadata.annotations?.['resume.workflows.dev/waiting-pr-created']).toBeUndefined();
+
+    // From a copy of the workflow as it is, the patch goes through.
+    expect(await backend.resume(fromCopy(untouched))).toEqual({ outcome: 'resumed' });
+    await waitForSuspendAt(namespace, 'ident-patch', 'wait-ready-for-qa');
   });
 
   it('does not stop a workflow created again under the name of an older duplicate', async () => {
