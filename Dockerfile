@@ -26,4 +26,5 @@ COPY --from=build /src/dist/operator.mjs /src/dist/operator.mjs.map ./
 USER 65532:65532
 EXPOSE 8080
 # The script is part of the entrypoint, so a Deployment's `args` are the operator's flags.
-ENTRYPOINT ["/nodejs/bin/node", "--enable-source-maps", "/app/operator.mjs"]
+# The operator's Node.js flags (src/node-flags.ts says why).
+ENTRYPOINT ["/nodejs/bin/node", "--enable-source-maps", "--max-semi-space-size=1", "/app/operator.mjs"]

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { OPERATOR_NODE_FLAGS } from '../src/node-flags.js';
 import { runCommandOk } from './command.js';
 import { freePort } from './free-port.js';
 import type { Deadline } from './deadline.js';
@@ -74,7 +75,7 @@ export async function startOperatorProcess(options: {
   // BENCH_CPU_PROFILE_DIR: each operator writes a V8 CPU profile there when it stops.
   const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
   const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...profiling, paths.operatorMain], {
+  const child = spawn(process.execPath, [...OPERATOR_NODE_FLAGS, ...profiling, paths.operatorMain], {
     env: {
       PATH: process.env.PATH,
       KUBECONFIG: kubeconfig,

@@ -56,6 +56,10 @@ const settingsSchema = z
     drainTimeoutMs: int(0, 600_000).default(20_000),
     errorBackoffBaseMs: int(1, 3_600_000).default(500),
     errorBackoffMaxMs: int(1, 3_600_000).default(60_000),
+    // Objects per page when a cache lists: a page is held whole in memory while it is read, and
+    // one workflow may be megabytes, so small pages keep the start-up peak (and the heap it
+    // leaves behind) low; 10,000 workflows are still 200 calls.
+    listPageSize: int(10, 5000).default(50),
     // Bounds on one workflow's node status, which anyone who can write the Workflow controls.
     maxWorkflowNodes: int(1, 1_000_000).default(10_000),
     maxNodeStatusBytes: int(1024, 256 << 20).default(16 << 20),

@@ -30,6 +30,7 @@ export interface ManagerSettings {
   errorBackoffMaxMs: number;
   maxWorkflowNodes: number;
   maxNodeStatusBytes: number;
+  listPageSize: number;
 }
 
 export type ManagerContext = Omit<ReconcilerContext, 'requests' | 'workflows'>;
@@ -68,6 +69,7 @@ export class Manager {
       logger: context.logger,
       resyncIntervalMs: settings.resyncIntervalMs,
       watchTimeoutSeconds: settings.watchTimeoutSeconds,
+      pageSize: settings.listPageSize,
       clock,
     };
     const limits: ProjectionLimits = {

@@ -3,13 +3,18 @@
 // so it must not hold what the operator does not read from it: managedFields, annotations such
 // as kubectl's last-applied copy of the whole object, and an eventPayload that may be as large
 // as etcd admits. A rule that reads the payload reads the request whole from the API.
-import type { ResumeRequest } from '../api/resume-request.js';
+//
+// A finished request is only waiting for its TTL, and finished requests are most of the cache
+// (kept for a week by default), so of those it keeps the identity, the phase and reason, the
+// task and the completion time: what the TTL, the wake-up indexes and the logs read.
+import { isTerminalPhase, type ResumeRequest } from '../api/resume-request.js';
 
 export function projectRequest(raw: unknown): ResumeRequest {
   const request = raw as ResumeRequest;
-  const { metadata } = request;
+  const { metadata, status } = request;
   const spec = { ...request.spec };
   delete spec.eventPayload;
+  const finished = status?.phase !== undefined && isTerminalPhase(status.phase);
   return {
     apiVersion: request.apiVersion,
     kind: request.kind,
@@ -22,7 +27,18 @@ export function projectRequest(raw: unknown): ResumeRequest {
       ...(metadata.creationTimestamp ? { creationTimestamp: metadata.creationTimestamp } : {}),
       ...(metadata.deletionTimestamp ? { deletionTimestamp: metadata.deletionTimestamp } : {}),
     },
-    spec,
-    ...(request.status ? { status: request.status } : {}),
+    spec: finished ? {} : spec,
+    ...(!status
+      ? {}
+      : finished
+        ? {
+            status: {
+              phase: status.phase,
+              ...(status.reason === undefined ? {} : { reason: status.reason }),
+              ...(status.taskId === undefined ? {} : { taskId: status.taskId }),
+              ...(status.completionTime === undefined ? {} : { completionTime: status.completionTime }),
+            },
+          }
+        : { status }),
   };
 }

@@ -45,12 +45,14 @@ export interface ReflectorOptions<T> {
   resyncIntervalMs: number;
   watchTimeoutSeconds: number;
   backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
+  /** Objects per list page; each page is held whole in memory while it is read. */
   pageSize?: number;
   clock?: Clock;
 }
 
 /** client-go's defaults: 800 ms doubling to 30 s, forgotten after 2 minutes without failure. */
 const DEFAULT_BACKOFF = { initialMs: 800, maxMs: 30_000, resetAfterMs: 120_000 };
+const DEFAULT_PAGE_SIZE = 500;
 /** A watch that closes this soon without a single event is treated as a failure, not a renewal. */
 const SHORTEST_HEALTHY_WATCH_MS = 1000;
 
@@ -154,7 +156,7 @@ export class Reflector<T> {
     do {
       const page = await this.options.source.list({
         ...(continueToken ? { continueToken } : {}),
-        limit: this.options.pageSize ?? 500,
+        limit: this.options.pageSize ?? DEFAULT_PAGE_SIZE,
       });
       if (!this.running) return;
       for (const raw of page.items) {

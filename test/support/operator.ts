@@ -5,6 +5,7 @@ import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from '@jest/globals';
 import { freePort } from '../../bench/free-port.js';
+import { OPERATOR_NODE_FLAGS } from '../../src/node-flags.js';
 import { createNamespace, plane, projectRoot, run, waitFor } from './plane.js';
 
 const mainScript = join(projectRoot, 'dist/operator.mjs');
@@ -55,7 +56,7 @@ export async function startOperator(
   const port = await freePort();
   const logFile = join(plane().dir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [mainScript], {
+  const child = spawn(process.execPath, [...OPERATOR_NODE_FLAGS, mainScript], {
     env: {
       PATH: process.env.PATH,
       KUBECONFIG: kubeconfig,

@@ -44,4 +44,27 @@ describe('the request cache projection', () => {
     expect(projected.spec.eventPayload).toBeUndefined();
     expect(raw.spec.eventPayload).toBeDefined();
   });
+
+  it('keeps of a finished request only what its TTL and the indexes read', () => {
+    const finished = projectRequest({
+      ...raw,
+      status: {
+        phase: 'Succeeded',
+        reason: 'Resumed',
+        taskId: '1',
+        message: 'resuming wait-pr-created of workflow play-1 for pr-created',
+        candidates: ['play-1'],
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Resumed', message: 'done' }],
+        completionTime: '2026-01-01T00:01:00Z',
+      },
+    });
+    expect(finished.metadata).toEqual(projected.metadata);
+    expect(finished.spec).toEqual({});
+    expect(finished.status).toEqual({
+      phase: 'Succeeded',
+      reason: 'Resumed',
+      taskId: '1',
+      completionTime: '2026-01-01T00:01:00Z',
+    });
+  });
 });
