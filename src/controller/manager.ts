@@ -90,6 +90,7 @@ export class Manager {
           project: projectRequest,
           onChange: (type, request, previous) => {
             if (type === 'deleted') this.requests.gone(objectKey(request));
+            else this.requests.seen(request);
             this.dispatcher.requestChanged(type, request, previous);
           },
           onSkipped: skipReporter(context, KIND, `${GROUP}/${VERSION}`),

@@ -42,6 +42,14 @@ export class CachedRequestStore implements Pick<RequestStore, 'get' | 'delete'> 
   /** Called with what each status write returned. */
   written(request: ResumeRequest): void {
     this.ownWrites.remember(projectRequest(request));
+    // The watch may have delivered this very version before the write's own answer arrived.
+    const cached = this.cached(request.metadata.namespace, request.metadata.name);
+    if (cached) this.ownWrites.observe(cached);
+  }
+
+  /** Called with each copy of a request the cache takes in. */
+  seen(request: ResumeRequest): void {
+    this.ownWrites.observe(request);
   }
 
   /** Called when the cache sees the request deleted. */

@@ -29,6 +29,14 @@ export class OwnWrites<T extends Versioned> {
     this.written.set(objectKey(object), object);
   }
 
+  /**
+   * The cache took in `cached`: a write it has caught up with is dropped now, so writes that no
+   * turn reads again (a request that settled) are not kept until the object goes.
+   */
+  observe(cached: T): void {
+    this.latest(objectKey(cached), cached);
+  }
+
   /** The object is gone: nothing of it is served any more. */
   forget(key: string): void {
     this.written.delete(key);

@@ -28,6 +28,15 @@ describe('OwnWrites', () => {
     expect(writes.latest('ci/gh-1', older)).toBe(older);
   });
 
+  it('drops a write as soon as the cache takes in that version, read or not', () => {
+    const writes = new OwnWrites<ReturnType<typeof object>>();
+    writes.remember(object('12', 'Succeeded'));
+    writes.observe(object('11'));
+    expect(writes.latest('ci/gh-1', undefined)).toMatchObject({ status: { phase: 'Succeeded' } });
+    writes.observe(object('12', 'Succeeded'));
+    expect(writes.latest('ci/gh-1', undefined)).toBeUndefined();
+  });
+
   it('gives way to a newer version someone else wrote', () => {
     const writes = new OwnWrites<ReturnType<typeof object>>();
     writes.remember(object('12'));
