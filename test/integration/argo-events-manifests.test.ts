@@ -1,7 +1,7 @@
 // config/argo-events: accepted by Argo Events' own validators and by its CRDs on the plane, the
 // Sensor's service account limited to creating ResumeRequests, and the trigger settings that
 // docs/argo-events.md promises (one trigger per dependency, create, delivery-id names, retries).
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
@@ -171,6 +171,7 @@ describe('on the plane', () => {
       `resources: [${relative(overlay, configDir)}]\nnamespace: ${namespace}\n`,
     );
     const rendered = await kubectlOk(['kustomize', overlay]);
+    rmSync(overlay, { recursive: true, force: true });
     await kubectlOk(['create', '-f', '-'], rendered);
   });
 

@@ -1,6 +1,6 @@
 // The local control plane is real: a kube-apiserver with etcd that enforces optimistic locking,
 // watches and RBAC, and the real Argo workflow-controller advancing suspend-only workflows.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
@@ -185,5 +185,6 @@ describe('hack/plane', () => {
     const down = await run(script, ['down', dir]);
     expect(down.code).toBe(0);
     expect(pids.filter(isAlive)).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -6,7 +6,7 @@
 // Besides 500, the webhook can throttle (a denial carrying 429, which the API server passes on
 // to the client with its code) or answer slowly (still within the webhook's timeout).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,10 +56,12 @@ function selfSignedCertificate(): { cert: string; key: string } {
     ],
     { stdio: 'ignore' },
   );
-  return {
+  const pair = {
     cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
     key: readFileSync(join(dir, 'key.pem'), 'utf8'),
   };
+  rmSync(dir, { recursive: true, force: true });
+  return pair;
 }
 
 export async function startFaultWebhook(namespace: string): Promise<FaultWebhook> {

@@ -1,5 +1,5 @@
 // Start-up settings: defaults, flags over environment, and a refusal that names each bad setting.
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -62,14 +62,20 @@ describe('loadConfig', () => {
 
   it('merges a domain config file over the defaults and refuses an invalid one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wro-config-'));
-    const good = join(dir, 'good.json');
-    writeFileSync(good, JSON.stringify({ waitTimeoutSeconds: 60 }));
-    expect(loadConfig([`--domain-config-file=${good}`], {}).domain.waitTimeoutSeconds).toBe(60);
-    const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ waitTimeoutSeconds: 'soon' }));
-    expect(() => loadConfig([`--domain-config-file=${bad}`], {})).toThrow(
-      /domain-config-file .*waitTimeoutSeconds/s,
-    );
-    expect(() => loadConfig([`--domain-config-file=${join(dir, 'missing.json')}`], {})).toThrow(ConfigError);
+    try {
+      const good = join(dir, 'good.json');
+      writeFileSync(good, JSON.stringify({ waitTimeoutSeconds: 60 }));
+      expect(loadConfig([`--domain-config-file=${good}`], {}).domain.waitTimeoutSeconds).toBe(60);
+      const bad = join(dir, 'bad.json');
+      writeFileSync(bad, JSON.stringify({ waitTimeoutSeconds: 'soon' }));
+      expect(() => loadConfig([`--domain-config-file=${bad}`], {})).toThrow(
+        /domain-config-file .*waitTimeoutSeconds/s,
+      );
+      expect(() => loadConfig([`--domain-config-file=${join(dir, 'missing.json')}`], {})).toThrow(
+        ConfigError,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
