@@ -16,7 +16,7 @@ import {
   type Workflow,
 } from '../api/workflow.js';
 import { Reason } from '../domain/reasons.js';
-import { apiCall } from '../runtime/api-call.js';
+import { apiCall, mergePatch } from '../runtime/api-call.js';
 import {
   changedSinceDecision,
   decidedOnOlderCopy,
@@ -45,8 +45,6 @@ export class ArgoServerError extends Error {
     super(`argo-server answered HTTP ${code}`);
   }
 }
-
-const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 /**
  * What an error answer to `PUT …/set` means. argo-server answers HTTP 500 both when no active

@@ -5,12 +5,12 @@
 // what `argo resume` does: read the workflow, change the node and Update the whole object, after
 // checking that the read is the version the decision saw.
 import * as k8s from '@kubernetes/client-node';
-import type { Workflow } from '../api/workflow.js';
+import { WORKFLOW_GROUP, WORKFLOW_PLURAL, WORKFLOW_VERSION, type Workflow } from '../api/workflow.js';
 import { applyResume, type MutationResult, type ResumeMutation } from '../domain/resume-mutation.js';
 import { classifyError } from '../domain/errors.js';
 import { Reason } from '../domain/reasons.js';
 import { resumePatch } from '../domain/resume-patch.js';
-import { apiCall } from '../runtime/api-call.js';
+import { apiCall, mergePatch } from '../runtime/api-call.js';
 import {
   changedSinceDecision,
   decidedOnOlderCopy,
@@ -20,8 +20,7 @@ import {
   type ResumeTarget,
 } from './backend.js';
 
-const workflows = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' } as const;
-const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const workflows = { group: WORKFLOW_GROUP, version: WORKFLOW_VERSION, plural: WORKFLOW_PLURAL } as const;
 
 export class KubernetesBackend implements ResumeBackend {
   readonly name = 'kubernetes';

@@ -3,7 +3,7 @@
 // write fails with 409 and the reconcile runs again on fresh state. Fields the new status no
 // longer has are sent as null, so the patch replaces the status rather than merging into it.
 // Every status is fitted to the CRD's limits first (status-limits.ts).
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import {
   GROUP,
   PLURAL,
@@ -11,10 +11,8 @@ import {
   type ResumeRequest,
   type ResumeRequestStatus,
 } from '../api/resume-request.js';
-import { apiCall } from '../runtime/api-call.js';
+import { apiCall, mergePatch } from '../runtime/api-call.js';
 import { fitStatus } from './status-limits.js';
-
-const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 export function statusPatch(request: ResumeRequest, next: ResumeRequestStatus): Record<string, unknown> {
   const status: Record<string, unknown> = { ...fitStatus(next) };

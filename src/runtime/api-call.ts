@@ -1,7 +1,11 @@
 // Names the API call an error came from, so logs say `<verb> <resource> <namespace/name>: <HTTP
 // code> <reason>: <message>` instead of client-node's raw text. The original error stays the
 // `cause`, so classifyError still reads its HTTP status.
+import * as k8s from '@kubernetes/client-node';
 import { describeApiCall } from '../domain/errors.js';
+
+/** The request options of a JSON merge patch (client-node sends strategic merge patch otherwise). */
+export const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 export class ApiCallError extends Error {
   override readonly name = 'ApiCallError';

@@ -2,9 +2,10 @@
 // of either tells what happened. An Event repeated on the same object is counted on the one
 // already recorded, and a flood of Events on one object is cut off (event-correlator.ts).
 // Recording is best effort: a failed Event never fails a reconcile.
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
 import { classifyError, describeApiCall } from '../domain/errors.js';
+import { mergePatch } from './api-call.js';
 import { systemClock, type Clock } from './clock.js';
 import { EventCorrelator, type CorrelatedEvent } from './event-correlator.js';
 import { eventName } from './event-name.js';
@@ -20,7 +21,6 @@ export interface EventTarget {
 export type EventSeverity = 'Normal' | 'Warning';
 
 const MESSAGE_MAX = 1024;
-const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 export class EventRecorder {
   private readonly correlator: EventCorrelator;
