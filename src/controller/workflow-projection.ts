@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { Workflow, WorkflowNode } from '../api/workflow.js';
 import type { DomainConfig } from '../domain/config.js';
-import { decompressNodes } from '../domain/compressed-nodes.js';
+import { decompressNodes, nodesStoredCompressed } from '../domain/compressed-nodes.js';
 import { UnreadableObject } from '../runtime/reflector.js';
 
 export interface ProjectionLimits {
@@ -63,8 +63,7 @@ function nodeMap(
   const inline: unknown = status.nodes;
   if (inline !== undefined && inline !== null && !isRecord(inline))
     throw new UnreadableObject(SkipReason.InvalidNodeStatus, 'status.nodes is not a map of nodes');
-  if ((inline && Object.keys(inline).length > 0) || !status.compressedNodes)
-    return { nodes: inline ?? {}, compressed: false };
+  if (!nodesStoredCompressed(status)) return { nodes: inline ?? {}, compressed: false };
   if (typeof status.compressedNodes !== 'string')
     throw new UnreadableObject(SkipReason.InvalidCompressedNodes, 'status.compressedNodes is not a string');
   try {

@@ -2,7 +2,7 @@
 // (util/file CompressEncodeString) and reads it only while status.nodes is empty; this module
 // reads and writes that form so a change is made to the whole map or not at all.
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { Workflow, WorkflowNode } from '../api/workflow.js';
+import type { Workflow, WorkflowNode, WorkflowStatus } from '../api/workflow.js';
 import { Reason } from './reasons.js';
 
 /** Compressed node maps larger than this once inflated are refused rather than parsed. */
@@ -34,6 +34,13 @@ export function decompressNodes(
   return nodes as Record<string, WorkflowNode>;
 }
 
+/** Argo's rule: the node map is read from status.compressedNodes only while status.nodes is empty. */
+export function nodesStoredCompressed(status: WorkflowStatus | undefined): boolean {
+  const inline: unknown = status?.nodes;
+  const empty = inline === undefined || inline === null || Object.keys(inline).length === 0;
+  return empty && Boolean(status?.compressedNodes);
+}
+
 /** The workflow's node map as Argo's hydrator would see it, refusing one that inflates past `maxBytes`. */
 export function readNodes(workflow: Workflow, maxBytes: number = MAX_INFLATED_BYTES): NodesRead {
   const status = workflow.status ?? {};
@@ -46,10 +53,9 @@ export function readNodes(workflow: Workflow, maxBytes: number = MAX_INFLATED_BY
         `(offloadNodeStatusVersion ${status.offloadNodeStatusVersion}); only the argo-server backend can resume it`,
     };
   }
-  const nodes = status.nodes ?? {};
-  if (Object.keys(nodes).length > 0 || !status.compressedNodes) return { ok: true, nodes, compressed: false };
+  if (!nodesStoredCompressed(status)) return { ok: true, nodes: status.nodes ?? {}, compressed: false };
   try {
-    return { ok: true, nodes: decompressNodes(status.compressedNodes, maxBytes), compressed: true };
+    return { ok: true, nodes: decompressNodes(status.compressedNodes!, maxBytes), compressed: true };
   } catch (error) {
     return {
       ok: false,

@@ -8,7 +8,7 @@
 // (it is rewritten whole, and a patch to status.nodes would leave Argo reading a one-node map) and
 // a supplied value copied to a global output (status.outputs is not part of the cache's copy).
 import type { Workflow } from '../api/workflow.js';
-import { readNodes } from './compressed-nodes.js';
+import { nodesStoredCompressed } from './compressed-nodes.js';
 import type { Reason } from './reasons.js';
 import { applyResume, type ResumeMutation } from './resume-mutation.js';
 
@@ -23,8 +23,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export function resumePatch(decidedOn: Workflow, mutation: ResumeMutation): ResumePatch | undefined {
   const { uid, resourceVersion } = decidedOn.metadata;
   if (resourceVersion === undefined || decidedOn.nodesWereCompressed === true) return undefined;
-  const read = readNodes(decidedOn);
-  if (read.ok && read.compressed) return undefined;
+  if (nodesStoredCompressed(decidedOn.status)) return undefined;
   const result = applyResume(decidedOn, mutation);
   if (!result.ok) return result;
   if (!result.changed) return { ok: true, changed: false };
