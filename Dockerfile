@@ -26,5 +26,7 @@ COPY --from=build /src/dist/operator.mjs /src/dist/operator.mjs.map ./
 USER 65532:65532
 EXPOSE 8080
 # The script is part of the entrypoint, so a Deployment's `args` are the operator's flags.
-# The operator's Node.js flags (src/node-flags.ts says why).
-ENTRYPOINT ["/nodejs/bin/node", "--enable-source-maps", "--max-semi-space-size=1", "/app/operator.mjs"]
+# The operator's Node.js flags and environment (src/node-flags.ts says why). Stack traces name
+# bundle positions; NODE_OPTIONS=--enable-source-maps maps them to the sources, for about 10 MiB.
+ENV MALLOC_TRIM_THRESHOLD_=131072
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--expose-gc", "/app/operator.mjs"]

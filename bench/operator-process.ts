@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { OPERATOR_NODE_FLAGS } from '../src/node-flags.js';
+import { OPERATOR_NODE_ENV, OPERATOR_NODE_FLAGS } from '../src/node-flags.js';
 import { runCommandOk } from './command.js';
 import { freePort } from './free-port.js';
 import type { Deadline } from './deadline.js';
@@ -78,6 +78,7 @@ export async function startOperatorProcess(options: {
   const child = spawn(process.execPath, [...OPERATOR_NODE_FLAGS, ...profiling, paths.operatorMain], {
     env: {
       PATH: process.env.PATH,
+      ...OPERATOR_NODE_ENV,
       KUBECONFIG: kubeconfig,
       WRO_NAMESPACES: namespaces.join(','),
       WRO_LISTEN: `127.0.0.1:${port}`,

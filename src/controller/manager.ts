@@ -9,6 +9,7 @@ import { GROUP, KIND, PLURAL, VERSION, type ResumeRequest } from '../api/resume-
 import { WORKFLOW_GROUP, WORKFLOW_PLURAL, WORKFLOW_VERSION, type Workflow } from '../api/workflow.js';
 import { workflowFieldSelector, workflowLabelSelector, type ResolvedRequest } from '../domain/correlate.js';
 import { apiCall } from '../runtime/api-call.js';
+import { compactHeap } from '../runtime/heap-compaction.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { customObjectsListWatch } from '../runtime/list-watch.js';
 import { objectKey, Reflector } from '../runtime/reflector.js';
@@ -168,7 +169,8 @@ export class Manager {
     const startWorkers = () => {
       if (!this.started) return;
       if (!this.ready) return void this.clock.after(SYNC_POLL_MS, startWorkers);
-      this.context.logger.info('caches synced, starting workers');
+      const heapCompacted = compactHeap();
+      this.context.logger.info('caches synced, starting workers', { heapCompacted });
       this.queue.start((key) => this.dispatcher.process(key));
     };
     startWorkers();

@@ -77,6 +77,16 @@ describe('an idle operator', () => {
       WRO_WATCH_TIMEOUT_SECONDS: '5',
     });
     await waitUntilLeading(operator);
+    // Started as the image starts it, the operator compacts its heap once the caches hold the 300.
+    // Workers start, and the line is written, just after the caches report ready.
+    const synced = await waitFor('the operator to log that its caches synced', async () => {
+      const lines = operator
+        .logs()
+        .split('\n')
+        .filter((line) => line.includes('caches synced'));
+      return lines.length ? lines.map((line) => JSON.parse(line) as { heapCompacted?: unknown }) : undefined;
+    });
+    expect(synced).toEqual([expect.objectContaining({ heapCompacted: true })]);
     const before = await resumeRequestCalls();
     // The window in which nothing should happen: fifteen resyncs and three watch renewals.
     await new Promise((resolve) => setTimeout(resolve, 15_000));

@@ -5,7 +5,7 @@ import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from '@jest/globals';
 import { freePort } from '../../bench/free-port.js';
-import { OPERATOR_NODE_FLAGS } from '../../src/node-flags.js';
+import { OPERATOR_NODE_ENV, OPERATOR_NODE_FLAGS } from '../../src/node-flags.js';
 import { createNamespace, plane, projectRoot, run, waitFor } from './plane.js';
 
 const mainScript = join(projectRoot, 'dist/operator.mjs');
@@ -59,6 +59,7 @@ export async function startOperator(
   const child = spawn(process.execPath, [...OPERATOR_NODE_FLAGS, mainScript], {
     env: {
       PATH: process.env.PATH,
+      ...OPERATOR_NODE_ENV,
       KUBECONFIG: kubeconfig,
       WRO_NAMESPACES: namespace,
       WRO_LISTEN: `127.0.0.1:${port}`,
