@@ -26,12 +26,14 @@ export interface RequestCount {
   idle: { ms: number; requests: Tally };
 }
 
-export async function countOursRequests(options: PassOptions): Promise<RequestCount> {
+export async function countOursRequests(options: Omit<PassOptions, 'warmUp'>): Promise<RequestCount> {
   const { plane, n, concurrency, deadline } = options;
   const label = 'ours, counting API requests';
   const proxy = await startCountingProxy(plane.dir, plane.apiserverPort);
   try {
-    return await withOursSession({ plane, n, deadline, label, apiPort: proxy.port }, async (session) => {
+    // No warm-up: the count does not depend on how warm the code is.
+    const sessionOptions = { plane, n, warmUp: 0, deadline, label, apiPort: proxy.port };
+    return await withOursSession(sessionOptions, async (session) => {
       const before = proxy.snapshot();
       const batch = await session.resumeAll(concurrency);
       await proxy.quiet(QUIET_MS, deadline);

@@ -1,6 +1,6 @@
 // OURS, timed: the operator, connected straight to the apiserver as it would be deployed,
-// resumes N suspended play workflows from one ResumeRequest each. Its peak RSS is read at the end
-// of the pass (the kernel's high-water mark covers the whole run).
+// resumes N suspended play workflows from one ResumeRequest each, after a warm-up. Its peak RSS
+// is read at the end of the pass (the kernel's high-water mark covers the whole run).
 import type { BatchResult } from './batch.js';
 import { withOursSession } from './ours-session.js';
 import { peakRssMiB } from './peak-rss.js';
@@ -12,7 +12,8 @@ export interface OursResult {
 }
 
 export function measureOurs(options: PassOptions): Promise<OursResult> {
-  return withOursSession({ ...options, label: `ours, ${options.concurrency} in flight` }, async (session) => {
+  const sessionOptions = { ...options, label: `ours, ${options.concurrency} in flight` };
+  return withOursSession(sessionOptions, async (session) => {
     const batch = await session.resumeAll(options.concurrency);
     return { batch, peakRssMiB: peakRssMiB(session.operator.pid) };
   });

@@ -1,6 +1,7 @@
-// What every pass over OURS shares: a fresh namespace with N suspended play workflows, the
-// operator running on it under its ServiceAccount, watches on workflows and ResumeRequests, and
-// one measured batch of ResumeRequests. Everything it starts is stopped when the pass ends.
+// What every pass over OURS shares: a fresh namespace with suspended play workflows, the
+// operator running on it under its ServiceAccount, watches on workflows and ResumeRequests, an
+// untimed warm-up batch of ResumeRequests and one measured batch. Everything it starts is
+// stopped when the pass ends.
 import * as k8s from '@kubernetes/client-node';
 import type { BatchResult } from './batch.js';
 import type { Deadline } from './deadline.js';
@@ -16,14 +17,22 @@ import { watchPlays } from './play-watches.js';
 export interface OursSession {
   operator: OperatorProcess;
   /**
-   * Creates one ResumeRequest per workflow, at most `concurrency` creates in flight, and resolves
-   * once every workflow has passed its suspend node and every request has Succeeded.
+   * Resumes the warm-up workflows, untimed, then the N measured ones: one ResumeRequest per
+   * workflow, at most `concurrency` creates in flight. Resolves with the measured batch once every
+   * workflow has passed its suspend node and every request has Succeeded.
    */
   resumeAll(concurrency: number): Promise<BatchResult>;
 }
 
 export async function withOursSession<T>(
-  options: { plane: BenchPlane; n: number; deadline: Deadline; label: string; apiPort?: number },
+  options: {
+    plane: BenchPlane;
+    n: number;
+    warmUp: number;
+    deadline: Deadline;
+    label: string;
+    apiPort?: number;
+  },
   body: (session: OursSession) => Promise<T>,
 ): Promise<T> {
   const { plane, n, deadline, label } = options;
@@ -31,6 +40,7 @@ export async function withOursSession<T>(
   const api = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
   const namespace = await createNamespace(kubeConfig, 'bench-ours', deadline);
   const names = Array.from({ length: n }, (_, i) => `play-${i + 1}`);
+  const warmUpNames = Array.from({ length: options.warmUp }, (_, i) => `warm-up-${i + 1}`);
   const release: Array<() => unknown> = [];
   try {
     const { workflows, requests, close } = await watchPlays(kubeConfig, namespace, deadline);
@@ -46,14 +56,21 @@ export async function withOursSession<T>(
     release.push(() => operator.stop());
     await operator.waitUntilLeading(deadline);
 
-    progress(`${label}: creating ${n} play workflows and waiting until each is suspended`);
-    await createSuspendedWorkflows({ kubeConfig, watch: workflows, namespace, names, deadline });
+    const all = [...warmUpNames, ...names];
+    progress(`${label}: creating ${all.length} play workflows and waiting until each is suspended`);
+    await createSuspendedWorkflows({ kubeConfig, watch: workflows, namespace, names: all, deadline });
 
+    const batch = (names: readonly string[], concurrency: number, stage: string) => {
+      progress(
+        `${label}: ${stage}: ${names.length} ResumeRequests, ${concurrency} creates in flight at most`,
+      );
+      return resumeByRequests({ label, api, namespace, names, concurrency, workflows, requests, deadline });
+    };
     return await body({
       operator,
-      resumeAll(concurrency) {
-        progress(`${label}: creating ${n} ResumeRequests, ${concurrency} creates in flight at most`);
-        return resumeByRequests({ label, api, namespace, names, concurrency, workflows, requests, deadline });
+      async resumeAll(concurrency) {
+        if (warmUpNames.length > 0) await batch(warmUpNames, concurrency, 'warm-up');
+        return batch(names, concurrency, 'measured');
       },
     });
   } finally {

@@ -2,7 +2,8 @@
 // (or an existing PLANE_DIR, which is then left running), and always taken down when owned.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { PooledKubeConfig } from '../src/runtime/pooled-kube-config.js';
 import { runCommand, runCommandOk } from './command.js';
 import type { Deadline } from './deadline.js';
 import { paths } from './paths.js';
@@ -13,6 +14,11 @@ export interface BenchPlane {
   owned: boolean;
   /** The plane's admin kubeconfig: the benchmark's own client and `argo resume` use it. */
   kubeconfigPath: string;
+  /**
+   * The benchmark's own client. Its requests share connections, as a Sensor's do (client-go
+   * keeps them alive): with a TLS handshake per call, as client-node would do, the client that
+   * creates the ResumeRequests, not the operator, would set the pace at a few calls in flight.
+   */
   kubeConfig: k8s.KubeConfig;
   apiserverPort: number;
   argoBin: string;
@@ -45,7 +51,7 @@ export async function startPlane(dir: string, owned: boolean, deadline: Deadline
   const envFile = join(dir, 'env');
   const planeEnv = readEnvFile(envFile);
   const kubeconfigPath = required(planeEnv, 'KUBECONFIG', envFile);
-  const kubeConfig = new k8s.KubeConfig();
+  const kubeConfig = new PooledKubeConfig();
   kubeConfig.loadFromFile(kubeconfigPath);
   return {
     dir,

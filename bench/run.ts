@@ -27,7 +27,7 @@ async function main(): Promise<number> {
   const deadline = new Deadline(settings.deadlineMs);
   const owned = settings.planeDir === undefined;
   const dir = settings.planeDir ?? mkdtempSync(join(tmpdir(), 'wro-bench-'));
-  const { n, concurrency, concurrencies } = settings;
+  const { n, warmUp, concurrency, concurrencies } = settings;
 
   deadline.cancelOnSignals();
   process.once('unhandledRejection', (error) => deadline.cancel(`unexpected failure: ${String(error)}`));
@@ -39,7 +39,7 @@ async function main(): Promise<number> {
   const shape = settings.scale
     ? `scale: ${settings.scale.workflows} workflows, ${settings.scale.finished} finished requests, ` +
       `a burst of ${settings.scale.burst} at ${concurrency} in flight, argo sample ${settings.scale.argoSample}`
-    : `n=${n}, ${concurrencies.join(', ')} client calls in flight (headline ${concurrency})`;
+    : `n=${n} after ${warmUp} untimed, ${concurrencies.join(', ')} client calls in flight (headline ${concurrency})`;
   progress(
     `${shape}, deadline ${settings.deadlineMs / 1000} s, ` +
       `plane ${owned ? `started in ${dir}` : `reused from ${dir}`}`,
@@ -57,9 +57,9 @@ async function main(): Promise<number> {
     } else {
       const ours = new Map<number, OursResult>();
       for (const level of concurrencies) {
-        ours.set(level, await measureOurs({ plane, n, concurrency: level, deadline }));
+        ours.set(level, await measureOurs({ plane, n, warmUp, concurrency: level, deadline }));
       }
-      const argoCli = await measureArgoCli({ plane, n, concurrencies, deadline });
+      const argoCli = await measureArgoCli({ plane, n, warmUp, concurrencies, deadline });
       const requests = await countOursRequests({ plane, n, concurrency, deadline });
       const report = buildReport(n, concurrency, ours, requests, argoCli);
       for (const line of summaryTable(report, requests)) progress(line);

@@ -12,6 +12,11 @@ const settingsSchema = z.object({
   BENCH_PROFILE: z.enum(['default', 'scale']).default('default'),
   /** Workflows resumed per measured batch. */
   BENCH_N: int(1, 200).default(30),
+  /**
+   * Untimed resumes before each measured batch, through the same path at the same level: a
+   * deployed operator has run its code many times before, a freshly started one has not.
+   */
+  BENCH_WARMUP: int(0, 200).default(30),
   /** Client calls in flight at once (ResumeRequest creates, or `argo resume` processes). */
   BENCH_CONCURRENCY: int(1, 32).optional(),
   /** Further levels of calls in flight, each timed for both paths (comma-separated). */
@@ -46,6 +51,8 @@ export interface BenchSettings {
   /** Present for the scale profile. */
   scale: ScaleSettings | undefined;
   n: number;
+  /** Untimed resumes before each timed batch of the default profile. */
+  warmUp: number;
   /** The headline level: the one the contract's `ours`, `argo_cli` and `ratios` describe. */
   concurrency: number;
   /** Every level timed, the headline one included, in increasing order. */
@@ -58,11 +65,11 @@ export interface BenchSettings {
 const SECONDS_PER_RESUME = 0.6;
 
 /**
- * The default profile's deadline grows with the work: every level times N resumes on each path,
- * and the counting pass N more. At least 600 s, at most the settings' own bound.
+ * The default profile's deadline grows with the work: every level runs the warm-up and N timed
+ * resumes on each path, and the counting pass N more. At least 600 s, at most the settings' own bound.
  */
-function defaultDeadlineSeconds(n: number, concurrencies: readonly number[]): number {
-  const resumes = n * (2 * concurrencies.length + 1);
+function defaultDeadlineSeconds(n: number, warmUp: number, concurrencies: readonly number[]): number {
+  const resumes = (n + warmUp) * 2 * concurrencies.length + n;
   return Math.min(3600, Math.max(600, Math.ceil(120 + resumes * SECONDS_PER_RESUME)));
 }
 
@@ -87,11 +94,13 @@ export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
   return {
     scale: scaled ? scale : undefined,
     n: settings.BENCH_N,
+    warmUp: settings.BENCH_WARMUP,
     concurrency,
     concurrencies,
     deadlineMs:
       (settings.BENCH_DEADLINE_SECONDS ??
-        (scaled ? 3600 : defaultDeadlineSeconds(settings.BENCH_N, concurrencies))) * 1000,
+        (scaled ? 3600 : defaultDeadlineSeconds(settings.BENCH_N, settings.BENCH_WARMUP, concurrencies))) *
+      1000,
     planeDir: settings.PLANE_DIR,
   };
 }
@@ -100,6 +109,8 @@ export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
 export interface PassOptions {
   plane: BenchPlane;
   n: number;
+  /** Untimed resumes before the timed ones. */
+  warmUp: number;
   concurrency: number;
   deadline: Deadline;
 }

@@ -50,7 +50,6 @@ function holderOf(name: string): Promise<string | null | undefined> {
 let namespace: string;
 let port: number;
 let container: StartedTestContainer;
-const logs: string[] = [];
 
 beforeAll(async () => {
   useContainerEngine();
@@ -72,7 +71,6 @@ beforeAll(async () => {
       `--lease-name=image-${namespace}`,
       '--retry-initial-delay-ms=300',
     ])
-    .withLogConsumer((stream) => stream.on('data', (chunk: Buffer) => logs.push(chunk.toString())))
     .withWaitStrategy(Wait.forLogMessage('became leader'))
     .withStartupTimeout(60_000)
     .start();
@@ -111,14 +109,24 @@ test('stops cleanly on SIGTERM and gives its lease up', async () => {
   const stopped = await container.stop({ timeout: 20_000, remove: false });
   const client = await getContainerRuntimeClient();
   const handle = client.container.getById(stopped.getId());
-  const state = (await client.container.inspect(handle)).State;
-  await client.container.remove(handle);
-  expect(state.ExitCode).toBe(0);
-  // The log stream may hand over the last lines after the engine reports the exit.
-  await waitFor(
-    'the shutdown line in the container log',
-    async () => (logs.join('').includes('"signal":"SIGTERM"') ? true : undefined),
-    { timeoutMs: 10_000 },
-  );
+  try {
+    expect((await client.container.inspect(handle)).State.ExitCode).toBe(0);
+    // Read from the engine, which keeps a stopped container's whole log: the live stream may
+    // not have handed over the last lines when the container is removed.
+    const shutdownLog: string[] = [];
+    const stream = await client.container.logs(handle);
+    stream.on('data', (chunk: Buffer | string) => shutdownLog.push(chunk.toString()));
+    try {
+      await waitFor(
+        'the shutdown line in the log of the stopped container',
+        async () => (shutdownLog.join('').includes('"signal":"SIGTERM"') ? true : undefined),
+        { timeoutMs: 10_000 },
+      );
+    } finally {
+      stream.destroy();
+    }
+  } finally {
+    await client.container.remove(handle);
+  }
   expect(await holderOf(`image-${namespace}`)).toBeFalsy();
 });

@@ -62,8 +62,16 @@ describe('loadSettings', () => {
 
   it('gives a larger default profile run a longer deadline, between 600 and 3600 s', () => {
     expect(loadSettings({}).deadlineMs).toBe(600_000);
-    expect(loadSettings({ BENCH_N: '200' }).deadlineMs).toBe(960_000);
+    // (200 timed + 30 warm-up) × 2 paths × 3 levels + 200 counted, at 0.6 s each, + 120 s
+    expect(loadSettings({ BENCH_N: '200' }).deadlineMs).toBe(1_068_000);
+    expect(loadSettings({ BENCH_N: '200', BENCH_WARMUP: '0' }).deadlineMs).toBe(960_000);
     expect(loadSettings({ BENCH_N: '200', BENCH_DEADLINE_SECONDS: '300' }).deadlineMs).toBe(300_000);
+  });
+
+  it('warms each path up with 30 untimed resumes unless told otherwise, at most 200', () => {
+    expect(loadSettings({}).warmUp).toBe(30);
+    expect(loadSettings({ BENCH_WARMUP: '0' }).warmUp).toBe(0);
+    expect(() => loadSettings({ BENCH_WARMUP: '201' })).toThrow(SettingsError);
   });
 
   it('adds the headline level to the levels timed, in order, without repeats', () => {
