@@ -24,14 +24,14 @@ export async function measureArgoCli(
     Array.from({ length: warmUp }, (_, i) => `c${concurrency}-warm-up-${i + 1}`);
   const workflows = await ObjectWatch.start<Workflow>(kubeConfig, workflowCollection(namespace), deadline);
   try {
-    const names = concurrencies.flatMap((concurrency) => [
+    const allNames = concurrencies.flatMap((concurrency) => [
       ...warmUpNamesAt(concurrency),
       ...namesAt(concurrency),
     ]);
     progress(
-      `argo cli: creating ${names.length} play workflows in ${namespace} and waiting until each is suspended`,
+      `argo cli: creating ${allNames.length} play workflows in ${namespace} and waiting until each is suspended`,
     );
-    await createSuspendedWorkflows({ kubeConfig, watch: workflows, namespace, names, deadline });
+    await createSuspendedWorkflows({ kubeConfig, watch: workflows, namespace, names: allNames, deadline });
     const resume = (name: string) => argoResume(plane, namespace, name);
     const batch = (names: readonly string[], concurrency: number, stage: string) => {
       progress(`argo cli: ${stage}: resuming ${names.length} workflows, ${concurrency} processes at most`);

@@ -60,11 +60,20 @@ export async function withOursSession<T>(
     progress(`${label}: creating ${all.length} play workflows and waiting until each is suspended`);
     await createSuspendedWorkflows({ kubeConfig, watch: workflows, namespace, names: all, deadline });
 
-    const batch = (names: readonly string[], concurrency: number, stage: string) => {
+    const batch = (batchNames: readonly string[], concurrency: number, stage: string) => {
       progress(
-        `${label}: ${stage}: ${names.length} ResumeRequests, ${concurrency} creates in flight at most`,
+        `${label}: ${stage}: ${batchNames.length} ResumeRequests, ${concurrency} creates in flight at most`,
       );
-      return resumeByRequests({ label, api, namespace, names, concurrency, workflows, requests, deadline });
+      return resumeByRequests({
+        label,
+        api,
+        namespace,
+        names: batchNames,
+        concurrency,
+        workflows,
+        requests,
+        deadline,
+      });
     };
     return await body({
       operator,
