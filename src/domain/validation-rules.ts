@@ -4,7 +4,7 @@
 import type { GithubFacts, ValidationRule } from '../api/resume-request.js';
 import type { Workflow } from '../api/workflow.js';
 import { codePointLength } from '../api/text-length.js';
-import { compilePattern, MAX_SUBJECT_LENGTH } from './pattern.js';
+import { compilePattern, MAX_MATCH_STEPS, MAX_SUBJECT_LENGTH } from './pattern.js';
 
 export interface RuleSubjects {
   workflow?: Workflow;
@@ -55,8 +55,13 @@ function quote(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/** Match steps left to the rules of one evaluation. */
+interface MatchBudget {
+  steps: number;
+}
+
 /** Why the rule fails, or undefined when it holds. */
-function check(rule: ValidationRule, value: unknown): string | undefined {
+function check(rule: ValidationRule, value: unknown, budget: MatchBudget): string | undefined {
   const present = value !== undefined && value !== null;
   const text = scalar(value);
   switch (rule.operator) {
@@ -83,8 +88,13 @@ function check(rule: ValidationRule, value: unknown): string | undefined {
       const compiled = compilePattern(rule.value);
       if (!compiled.ok) return `pattern refused: ${compiled.message}`;
       if (text === undefined) return `is ${quote(value)}, not text to match`;
-      if (codePointLength(text) > MAX_SUBJECT_LENGTH)
+      const length = codePointLength(text);
+      if (length > MAX_SUBJECT_LENGTH)
         return `is longer than ${MAX_SUBJECT_LENGTH} characters, too long to match`;
+      const steps = compiled.pattern.programSize * (length + 1);
+      if (steps > budget.steps)
+        return `would take ${steps} match steps, more than the ${budget.steps} left of the ${MAX_MATCH_STEPS} a request's rules may spend: use simpler patterns or fewer Matches rules`;
+      budget.steps -= steps;
       return compiled.pattern.test(text)
         ? undefined
         : `is ${quote(value)}, which does not match ${quote(rule.value)}`;
@@ -92,13 +102,18 @@ function check(rule: ValidationRule, value: unknown): string | undefined {
   }
 }
 
-/** The failures, one message per failing rule, in rule order; empty when all hold. */
+/**
+ * The failures, one message per failing rule, in rule order; empty when all hold. The Matches
+ * rules of one evaluation share MAX_MATCH_STEPS between them, so no request holds the event loop
+ * for long however its rules are written.
+ */
 export function evaluateRules(
   rules: readonly ValidationRule[] | undefined,
   subjects: RuleSubjects,
   scope: RuleScope,
 ): string[] {
   const failures: string[] = [];
+  const budget: MatchBudget = { steps: MAX_MATCH_STEPS };
   for (const rule of rules ?? []) {
     const field = parseRuleField(rule.field);
     if (!field) {
@@ -106,7 +121,7 @@ export function evaluateRules(
       continue;
     }
     if ((field.source === 'workflow') !== (scope === 'workflow')) continue;
-    const problem = check(rule, lookup(subjects[field.source], field.path));
+    const problem = check(rule, lookup(subjects[field.source], field.path), budget);
     if (problem)
       failures.push(
         rule.message ? `${rule.field}: ${rule.message} (${problem})` : `${rule.field} ${problem}`,

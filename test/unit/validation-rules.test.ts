@@ -1,4 +1,12 @@
-import { compilePattern, MAX_SUBJECT_LENGTH } from '../../src/domain/pattern.js';
+import fc from 'fast-check';
+import { RE2JS } from 're2js';
+import {
+  compilePattern,
+  MAX_MATCH_STEPS,
+  MAX_PROGRAM_SIZE,
+  MAX_SUBJECT_LENGTH,
+} from '../../src/domain/pattern.js';
+import { estimateProgramSize } from '../../src/domain/pattern-cost.js';
 import { evaluateRules, parseRuleField } from '../../src/domain/validation-rules.js';
 import type { ValidationRule } from '../../src/api/resume-request.js';
 import { playWorkflow } from '../fixtures/play-workflows.js';
@@ -135,8 +143,9 @@ describe('RE2 patterns', () => {
     ['(?=a)b', 'invalid or unsupported Perl syntax'],
     ['(?<!a)b', 'invalid named capture'],
     ['[a', 'missing closing ]'],
-    ['(((a{1,1000}){1,1000}){1,1000})', 'expression too large'],
-    ['[a-z]{1000}[0-9]{1000}[a-z]{1000}', 'instructions'],
+    ['(((a{1,1000}){1,1000}){1,1000})', 'would compile to about'],
+    ['[a-z]{1000}[0-9]{1000}[a-z]{1000}', 'would compile to about'],
+    ['(?:a{30}){30}(?:b{30}){30}(?:c{30}){30}', 'would compile to about'],
     ['x'.repeat(257), 'longer than 256'],
   ])('refuses %s', (pattern, message) => {
     const compiled = compilePattern(pattern);
@@ -164,5 +173,75 @@ describe('RE2 patterns', () => {
     const rule: ValidationRule = { field: 'event.title', operator: 'Matches', value: '^😀+$' };
     const emoji = { ...subjects, event: { title: '😀'.repeat(MAX_SUBJECT_LENGTH) } };
     expect(evaluateRules([rule], emoji, 'request')).toEqual([]);
+  });
+});
+
+describe('the cost of patterns', () => {
+  /** Patterns from RE2's syntax: literals, classes, escapes, groups, alternations, quantifiers. */
+  const patternArb = fc.letrec<{ pattern: string }>((tie) => ({
+    pattern: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constantFrom('a', 'b', '.', '\\d', '\\pL', '[a-z]', '[^x]', '^', '$', '\\b', '\\Qa.b\\E', '\\x{41}'),
+      fc.tuple(tie('pattern'), tie('pattern')).map(([a, b]) => a + b),
+      fc.tuple(tie('pattern'), tie('pattern')).map(([a, b]) => `(?:${a}|${b})`),
+      tie('pattern').map((a) => `(${a})`),
+      fc
+        .tuple(
+          tie('pattern'),
+          fc.constantFrom('*', '+', '?', '*?', '{3}', '{2,}', '{0,5}', '{20,40}', '{100}'),
+        )
+        .map(([a, q]) => `(?:${a})${q}`),
+    ),
+  })).pattern;
+
+  it('estimates at least the size RE2 compiles a pattern to, before compiling it', () => {
+    fc.assert(
+      fc.property(patternArb, (pattern) => {
+        let compiled: RE2JS;
+        try {
+          compiled = RE2JS.compile(pattern);
+        } catch {
+          return; // refused by RE2's parser (a repeat count past 1000): never compiled at all
+        }
+        expect(estimateProgramSize(pattern)).toBeGreaterThanOrEqual(compiled.programSize());
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses twenty short patterns with large counted repetitions by their estimate', () => {
+    const patterns = Array.from(
+      { length: 20 },
+      (_, i) => `${String.fromCharCode(97 + i)}{1000}[a-z]{999}\\pL{999}`,
+    );
+    for (const pattern of patterns) {
+      const compiled = compilePattern(pattern);
+      expect(compiled.ok ? '' : compiled.message).toContain(
+        `would compile to about ${estimateProgramSize(pattern)} instructions, more than ${MAX_PROGRAM_SIZE}`,
+      );
+    }
+  });
+
+  it("holds one evaluation's Matches rules to a budget of match steps", () => {
+    // About 150 instructions each: one match on the longest subject costs 0.6 million steps,
+    // so the first of these rules is matched and the budget is spent before the second.
+    const title = 'a'.repeat(MAX_SUBJECT_LENGTH);
+    const rules: ValidationRule[] = Array.from({ length: 20 }, () => ({
+      field: 'event.title',
+      operator: 'Matches' as const,
+      value: '[a-z]{150}',
+    }));
+    const found = evaluateRules(rules, { event: { title } }, 'request');
+    expect(found).toHaveLength(19);
+    for (const failure of found) {
+      expect(failure).toMatch(
+        /^event\.title would take [0-9]+ match steps, more than the [0-9]+ left of the/,
+      );
+      expect(failure).toContain(`${MAX_MATCH_STEPS}`);
+    }
+    // A budget that a pattern of ordinary size on an ordinary subject never comes near.
+    const ordinary = compilePattern('^(feat|fix|chore)/[a-z0-9-]{1,63}$');
+    if (!ordinary.ok) throw new Error(ordinary.message);
+    expect(ordinary.pattern.programSize * (256 + 1) * 20).toBeLessThan(MAX_MATCH_STEPS);
   });
 });
