@@ -23,6 +23,9 @@ const settingsSchema = z
       )
       .pipe(z.array(z.string().max(63).regex(dns1123, 'must be a DNS-1123 label'))),
     concurrency: int(1, 256).default(8),
+    // Workers one namespace may hold at once; 0: all but one (at least one), so another namespace
+    // always finds a worker while one tenant's turns are slow.
+    maxConcurrencyPerNamespace: int(0, 256).default(0),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
     listen: z
       .string()
@@ -104,6 +107,15 @@ const settingsSchema = z
   });
 
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** The workers one namespace may hold at once, with 0 read as all but one (at least one). */
+export function namespaceConcurrency(
+  settings: Pick<Settings, 'concurrency' | 'maxConcurrencyPerNamespace'>,
+): number {
+  const { concurrency, maxConcurrencyPerNamespace } = settings;
+  if (maxConcurrencyPerNamespace === 0) return Math.max(1, concurrency - 1);
+  return Math.min(maxConcurrencyPerNamespace, concurrency);
+}
 
 /** Every setting's name, as in flags (kebab-cased) and WRO_* variables (upper snake-cased). */
 export const SETTING_NAMES = Object.keys(settingsSchema.shape) as Array<keyof Settings>;

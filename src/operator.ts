@@ -3,7 +3,7 @@
 // the composition, so the parts meet in one place.
 import type { Server } from 'node:http';
 import * as k8s from '@kubernetes/client-node';
-import type { Config } from './config.js';
+import { namespaceConcurrency, type Config } from './config.js';
 import { KubernetesBackend } from './backends/kubernetes-backend.js';
 import { ArgoServerBackend } from './backends/argo-server-backend.js';
 import type { ResumeBackend } from './backends/backend.js';
@@ -50,33 +50,37 @@ export async function startOperator(
     },
     (breaker, value) => metrics.circuitBreakerState.set({ breaker }, value),
   );
-  const manager = new Manager(kubeConfig, config, {
-    domain: config.domain,
-    retry: {
-      maxAttempts: config.retryMaxAttempts,
-      initialDelayMs: config.retryInitialDelayMs,
-      maxDelayMs: config.retryMaxDelayMs,
-      multiplier: config.retryMultiplier,
-      jitter: config.retryJitter,
-    },
-    halfOpenAfterMs: config.breakerHalfOpenAfterMs,
-    workflowEvents: config.workflowEvents,
-    succeededEvents: config.succeededEvents,
-    ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
-    maxWaitRecheckMs: config.resyncIntervalMs,
-    statusWriter: new StatusWriter(kubeConfig.makeApiClient(k8s.CustomObjectsApi)),
-    events: new EventRecorder(
-      kubeConfig.makeApiClient(k8s.CoreV1Api),
-      'workflow-resume-operator',
-      config.identity,
+  const manager = new Manager(
+    kubeConfig,
+    { ...config, namespaceConcurrency: namespaceConcurrency(config) },
+    {
+      domain: config.domain,
+      retry: {
+        maxAttempts: config.retryMaxAttempts,
+        initialDelayMs: config.retryInitialDelayMs,
+        maxDelayMs: config.retryMaxDelayMs,
+        multiplier: config.retryMultiplier,
+        jitter: config.retryJitter,
+      },
+      halfOpenAfterMs: config.breakerHalfOpenAfterMs,
+      workflowEvents: config.workflowEvents,
+      succeededEvents: config.succeededEvents,
+      ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
+      maxWaitRecheckMs: config.resyncIntervalMs,
+      statusWriter: new StatusWriter(kubeConfig.makeApiClient(k8s.CustomObjectsApi)),
+      events: new EventRecorder(
+        kubeConfig.makeApiClient(k8s.CoreV1Api),
+        'workflow-resume-operator',
+        config.identity,
+        logger,
+      ),
+      backend: createBackend(config, kubeConfig),
+      breakers,
+      metrics,
       logger,
-    ),
-    backend: createBackend(config, kubeConfig),
-    breakers,
-    metrics,
-    logger,
-    now: () => new Date(),
-  });
+      now: () => new Date(),
+    },
+  );
 
   const elector = config.leaderElection
     ? new LeaderElector(

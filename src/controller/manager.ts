@@ -25,6 +25,8 @@ import { projectWorkflow, type ProjectionLimits } from './workflow-projection.js
 export interface ManagerSettings {
   namespaces: string[];
   concurrency: number;
+  /** Most workers busy with the requests of one namespace at once. */
+  namespaceConcurrency: number;
   resyncIntervalMs: number;
   watchTimeoutSeconds: number;
   errorBackoffBaseMs: number;
@@ -63,6 +65,7 @@ export class Manager {
     this.wakeUps = new WakeUps(context.domain);
     this.queue = new WorkQueue({
       concurrency: settings.concurrency,
+      groupConcurrency: settings.namespaceConcurrency,
       onDepthChange: (depth) => context.metrics.queueDepth.set(depth),
     });
     const scopes = settings.namespaces.length > 0 ? settings.namespaces : [undefined];

@@ -1,6 +1,11 @@
 // A keyed work queue in the manner of client-go's workqueue: a key is queued at most once, never
 // processed by two workers at once (a key added while it is being processed is processed again
 // afterwards), and may be added after a delay. Concurrency is bounded by the number of workers.
+//
+// Keys belong to groups (the namespace of `namespace/name`), and the queue is fair between them:
+// workers take the next key of each group in turn, and no group holds more than
+// `groupConcurrency` workers at once, so one tenant's backlog or slow turns cannot take every
+// worker from the others. Within a group, keys keep the order they were added in.
 
 export type Handler = (key: string) => Promise<void>;
 
@@ -9,12 +14,52 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface WorkQueueOptions {
   concurrency: number;
+  /** Most workers busy with keys of one group at once; all of them when absent. */
+  groupConcurrency?: number;
+  /** The group of a key; by default what comes before its first `/` (a namespace). */
+  groupOf?: (key: string) => string;
   /** Called with the number of keys ready to run whenever it changes. */
   onDepthChange?: (ready: number) => void;
 }
 
+const namespaceOf = (key: string): string => {
+  const slash = key.indexOf('/');
+  return slash === -1 ? '' : key.slice(0, slash);
+};
+
+/** A first-in, first-out list whose removals from the front cost nothing however long it grows. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
 export class WorkQueue {
-  private readonly ready: string[] = [];
+  /** Ready keys by group; a group is here only while it has some. */
+  private readonly ready = new Map<string, Fifo<string>>();
+  /** Groups with ready keys, in the order they get their next worker. */
+  private rotation = new Fifo<string>();
+  private readyCount = 0;
+  private readonly busy = new Map<string, number>();
+  private readonly groupConcurrency: number;
+  private readonly groupOf: (key: string) => string;
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly dirtyWhileProcessing = new Set<string>();
@@ -28,6 +73,12 @@ export class WorkQueue {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
       throw new Error(`concurrency must be a positive integer, got ${options.concurrency}`);
     }
+    const perGroup = options.groupConcurrency ?? options.concurrency;
+    if (!Number.isInteger(perGroup) || perGroup < 1) {
+      throw new Error(`groupConcurrency must be a positive integer, got ${perGroup}`);
+    }
+    this.groupConcurrency = Math.min(perGroup, options.concurrency);
+    this.groupOf = options.groupOf ?? namespaceOf;
   }
 
   /** Starts dispatching keys to `handler`; errors thrown by it are the caller's to handle. */
@@ -45,7 +96,15 @@ export class WorkQueue {
     }
     if (this.queued.has(key)) return;
     this.queued.add(key);
-    this.ready.push(key);
+    const group = this.groupOf(key);
+    let keys = this.ready.get(group);
+    if (!keys) {
+      keys = new Fifo<string>();
+      this.ready.set(group, keys);
+      this.rotation.push(group);
+    }
+    keys.push(key);
+    this.readyCount += 1;
     this.reportDepth();
     this.dispatch();
   }
@@ -90,7 +149,7 @@ export class WorkQueue {
 
   /** Keys waiting or delayed, not counting those being processed. */
   get depth(): number {
-    return this.ready.length + this.timers.size;
+    return this.readyCount + this.timers.size;
   }
 
   get inFlight(): number {
@@ -101,7 +160,9 @@ export class WorkQueue {
   async shutdown(timeoutMs: number): Promise<boolean> {
     this.shuttingDown = true;
     for (const key of [...this.timers.keys()]) this.cancelTimer(key);
-    this.ready.length = 0;
+    this.ready.clear();
+    this.rotation = new Fifo<string>();
+    this.readyCount = 0;
     this.queued.clear();
     this.reportDepth();
     if (this.active === 0) return true;
@@ -126,8 +187,9 @@ export class WorkQueue {
   private dispatch(): void {
     const handler = this.handler;
     if (!handler) return;
-    while (this.active < this.options.concurrency && this.ready.length > 0) {
-      const key = this.ready.shift()!;
+    while (this.active < this.options.concurrency && this.readyCount > 0) {
+      const key = this.nextKey();
+      if (key === undefined) return;
       this.queued.delete(key);
       this.processing.add(key);
       this.active += 1;
@@ -136,12 +198,38 @@ export class WorkQueue {
     }
   }
 
+  /**
+   * The first key of the next group in turn that has a worker to spare, the group going to the
+   * back of the turn; undefined when every group with ready keys is at its limit.
+   */
+  private nextKey(): string | undefined {
+    for (let tried = this.rotation.length; tried > 0; tried--) {
+      const group = this.rotation.shift()!;
+      const keys = this.ready.get(group)!;
+      if ((this.busy.get(group) ?? 0) >= this.groupConcurrency) {
+        this.rotation.push(group);
+        continue;
+      }
+      const key = keys.shift()!;
+      this.readyCount -= 1;
+      if (keys.length > 0) this.rotation.push(group);
+      else this.ready.delete(group);
+      this.busy.set(group, (this.busy.get(group) ?? 0) + 1);
+      return key;
+    }
+    return undefined;
+  }
+
   private async process(handler: Handler, key: string): Promise<void> {
     try {
       await handler(key);
     } finally {
       this.processing.delete(key);
       this.active -= 1;
+      const group = this.groupOf(key);
+      const busy = (this.busy.get(group) ?? 1) - 1;
+      if (busy === 0) this.busy.delete(group);
+      else this.busy.set(group, busy);
       if (this.dirtyWhileProcessing.delete(key)) this.add(key);
       if (this.active === 0 && this.shuttingDown) this.idleWaiters.splice(0).forEach((wake) => wake());
       this.dispatch();
@@ -150,6 +238,6 @@ export class WorkQueue {
 
   /** Reports the keys ready to run: delayed keys (TTLs, retry waits) are not a backlog. */
   private reportDepth(): void {
-    this.options.onDepthChange?.(this.ready.length);
+    this.options.onDepthChange?.(this.readyCount);
   }
 }

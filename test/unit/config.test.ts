@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, namespaceConcurrency } from '../../src/config.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 
 describe('loadConfig', () => {
@@ -11,6 +11,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       namespaces: [],
       concurrency: 8,
+      maxConcurrencyPerNamespace: 0,
       listen: '127.0.0.1:8080',
       retryMaxAttempts: 3,
       retryInitialDelayMs: 2000,
@@ -25,6 +26,16 @@ describe('loadConfig', () => {
       ttlSecondsAfterFinished: 604_800,
     });
     expect(config.domain).toEqual(defaultDomainConfig);
+  });
+
+  it('gives one namespace all workers but one unless told otherwise, and never more than all of them', () => {
+    expect(namespaceConcurrency(loadConfig([], {}))).toBe(7);
+    expect(namespaceConcurrency(loadConfig(['--concurrency=1'], {}))).toBe(1);
+    expect(namespaceConcurrency(loadConfig(['--concurrency=3'], {}))).toBe(2);
+    expect(namespaceConcurrency(loadConfig(['--max-concurrency-per-namespace=6'], {}))).toBe(6);
+    expect(
+      namespaceConcurrency(loadConfig([], { WRO_CONCURRENCY: '2', WRO_MAX_CONCURRENCY_PER_NAMESPACE: '5' })),
+    ).toBe(2);
   });
 
   it('reads WRO_* variables and lets flags win over them', () => {

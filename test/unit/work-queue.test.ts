@@ -17,6 +17,37 @@ async function until(predicate: () => boolean, limit = 1000): Promise<void> {
 }
 
 describe('WorkQueue', () => {
+  it('takes the next key of each namespace in turn, in the order each namespace added them', async () => {
+    const queue = new WorkQueue({ concurrency: 1 });
+    const seen: string[] = [];
+    for (const key of ['a/1', 'a/2', 'a/3', 'a/4', 'b/1', 'b/2', 'c/1']) queue.add(key);
+    queue.start(async (key) => {
+      seen.push(key);
+    });
+    await until(() => seen.length === 7 && queue.inFlight === 0);
+    expect(seen).toEqual(['a/1', 'b/1', 'c/1', 'a/2', 'b/2', 'a/3', 'a/4']);
+  });
+
+  it('never gives one namespace more than its share of workers, however slow its keys', async () => {
+    const queue = new WorkQueue({ concurrency: 4, groupConcurrency: 2 });
+    const stuck = deferred();
+    const started: string[] = [];
+    queue.start(async (key) => {
+      started.push(key);
+      if (key.startsWith('slow/')) await stuck.promise;
+    });
+    for (let i = 0; i < 50; i++) queue.add(`slow/${i}`);
+    await until(() => started.length === 2);
+    expect(queue.inFlight).toBe(2);
+    queue.add('other/play');
+    queue.add('third/play');
+    await until(() => started.includes('other/play') && started.includes('third/play'));
+    expect(started.filter((key) => key.startsWith('slow/'))).toHaveLength(2);
+    expect(queue.depth).toBe(48);
+    stuck.resolve();
+    await until(() => started.length === 52 && queue.inFlight === 0);
+  });
+
   it('deduplicates a key added several times before it is processed', async () => {
     const queue = new WorkQueue({ concurrency: 1 });
     const seen: string[] = [];
@@ -199,6 +230,7 @@ describe('WorkQueue', () => {
 
   it('refuses a concurrency that is not a positive integer', () => {
     expect(() => new WorkQueue({ concurrency: 0 })).toThrow(/positive integer/);
+    expect(() => new WorkQueue({ concurrency: 2, groupConcurrency: 0 })).toThrow(/positive integer/);
     expect(() => new WorkQueue({ concurrency: 1.5 })).toThrow(/positive integer/);
   });
 
