@@ -37,3 +37,13 @@ export async function runCommandOk(
   }
   return result.stdout;
 }
+
+/** True while a process with this pid exists (signal 0 checks without signalling). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -7,9 +7,10 @@ ETCD_VERSION=$(module_version hack/controlplane/etcd go.etcd.io/etcd/server/v3)
 ARGO_VERSION=$(module_version hack/controlplane/argo github.com/argoproj/argo-workflows/v3)
 EVENTS_VERSION=$(module_version hack/sensorrender github.com/argoproj/argo-events)
 
+# MODULE_ROOT (default hack/controlplane) is the folder holding the component's wrapper module.
 bin_dir() { # COMPONENT VERSION
   local sum
-  sum=$(cd "$ROOT/hack/controlplane/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+  sum=$(cd "${MODULE_ROOT:-$ROOT/hack/controlplane}/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
   echo "$CACHE/bin/$1-$2-$sum"
 }
 
@@ -27,10 +28,13 @@ build_component() { # COMPONENT VERSION LDFLAGS EXTRA_BUILD_FLAGS PACKAGES...
     tmp=$(mktemp -d "$CACHE/bin/.tmp-$component-XXXX")
     start=$(date +%s)
     log "building $component $version (first time only; cached in $out)"
-    (cd "$ROOT/hack/controlplane/$component" && go build -trimpath $extra -ldflags "-s -w $ldflags" -o "$tmp/" "${@}") >&2 \
+    (cd "${MODULE_ROOT:-$ROOT/hack/controlplane}/$component" && go build -trimpath $extra -ldflags "-s -w $ldflags" -o "$tmp/" "${@}") >&2 \
       || { rm -rf "$tmp"; die "go build of $component $version failed"; }
-    # etcd's main package is the module root (…/server/v3), which go build names "server".
+    # go build names a binary after its package's last path element: etcd's is "server"
+    # (…/server/v3), nats-server's "v2", argo-events' "cmd".
     [ -f "$tmp/server" ] && mv "$tmp/server" "$tmp/etcd"
+    [ -f "$tmp/v2" ] && mv "$tmp/v2" "$tmp/nats-server"
+    [ -f "$tmp/cmd" ] && mv "$tmp/cmd" "$tmp/argo-events"
     mv "$tmp" "$out"
     log "built $component in $(( $(date +%s) - start ))s"
   fi

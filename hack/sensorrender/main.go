@@ -6,6 +6,7 @@
 //	sensorrender SENSOR.yaml EVENT_NAME PAYLOAD.json [DELIVERY_ID]
 //	sensorrender --validate FILE.yaml...
 //	sensorrender --stream SENSOR.yaml   (JSON lines in and out; see stream.go)
+//	sensorrender --pods CONFIG_DIR NAMESPACE CONTROLLER_CONFIG NATS_URL OUT_DIR   (see pods.go)
 //
 // Exit status: 0 rendered (one object, or a v1 List when several triggers fire), 3 filtered
 // out (stderr says which filter of which dependency), 2 usage, 1 any other error.
@@ -33,6 +34,9 @@ func main() {
 func run(args []string) int {
 	if len(args) >= 1 && args[0] == "--validate" {
 		return runValidate(args[1:])
+	}
+	if len(args) >= 1 && args[0] == "--pods" {
+		return runPods(args[1:])
 	}
 	if len(args) == 2 && args[0] == "--stream" {
 		// Argo Events' parameter code reports fallbacks with fmt.Printf; keep stdout for results.

@@ -48,7 +48,9 @@ func fireTriggers(sensor *v1alpha1.Sensor, results *dependencyResults) ([]map[st
 	return objects, nil
 }
 
-func firingsOf(sensor *v1alpha1.Sensor, trigger v1alpha1.Trigger, passed map[string]*v1alpha1.Event) ([]map[string]*v1alpha1.Event, string, error) {
+// triggerConditions parses a trigger's conditions (all dependencies when it names none) and
+// lists the dependencies they name: the JetStream bus gives each of them a durable consumer.
+func triggerConditions(sensor *v1alpha1.Sensor, trigger v1alpha1.Trigger) (string, *govaluate.EvaluableExpression, []string, error) {
 	expression := trigger.Template.Conditions
 	if expression == "" {
 		names := make([]string, 0, len(sensor.Spec.Dependencies))
@@ -60,9 +62,16 @@ func firingsOf(sensor *v1alpha1.Sensor, trigger v1alpha1.Trigger, passed map[str
 	// Dependency names may hold "-", which govaluate reads as minus unless escaped.
 	expr, err := govaluate.NewEvaluableExpression(strings.ReplaceAll(expression, "-", "\\-"))
 	if err != nil {
-		return nil, expression, fmt.Errorf("conditions %q: %w", expression, err)
+		return expression, nil, nil, fmt.Errorf("conditions %q: %w", expression, err)
 	}
-	deps := unique(expr.Vars())
+	return expression, expr, unique(expr.Vars()), nil
+}
+
+func firingsOf(sensor *v1alpha1.Sensor, trigger v1alpha1.Trigger, passed map[string]*v1alpha1.Event) ([]map[string]*v1alpha1.Event, string, error) {
+	expression, expr, deps, err := triggerConditions(sensor, trigger)
+	if err != nil {
+		return nil, expression, err
+	}
 	if !strings.Contains(expression, "&") {
 		var firings []map[string]*v1alpha1.Event
 		for _, name := range deps {

@@ -1,4 +1,5 @@
-// Starts one local control plane for the whole test run (or reuses PLANE_DIR). A plane that
+// Starts one local control plane for the whole test run (or reuses PLANE_DIR), with its Argo
+// Events pipeline (--events), which the end-to-end tests deliver webhooks to. A plane that
 // cannot start does not abort the run: PLANE_ERROR carries the launcher's log tail, and every
 // test that needs the plane fails with it (see plane.ts), while unit tests still report.
 import { execFile } from 'node:child_process';
@@ -18,7 +19,7 @@ export default async function globalSetup() {
     await new Promise((resolvePromise, reject) => {
       execFile(
         join(root, 'hack/plane'),
-        ['up', dir],
+        ['up', dir, '--events'],
         {
           env: reuse ? process.env : { ...process.env, PLANE_OWNER_PID: String(process.pid) },
           maxBuffer: 16 << 20,

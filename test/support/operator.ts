@@ -137,16 +137,22 @@ export interface OperatorForFile {
 /**
  * A fresh namespace and an operator leading in it for every test of the file, stopped after
  * them. The fields are filled in beforeAll; `prepare` runs first (slow one-time set-up), and
- * `env` overrides the operator's settings.
+ * `env` overrides the operator's settings. `namespace` names an existing namespace instead (the
+ * pipeline's, where its Sensor creates requests); test files run one at a time, so one operator
+ * at a time watches it.
  */
 export function operatorForFile(
   prefix: string,
-  { prepare, env = {} }: { prepare?: () => Promise<void>; env?: Record<string, string> } = {},
+  {
+    prepare,
+    env = {},
+    namespace,
+  }: { prepare?: () => Promise<void>; env?: Record<string, string>; namespace?: () => string } = {},
 ): OperatorForFile {
   const holder = {} as OperatorForFile;
   beforeAll(async () => {
     await prepare?.();
-    holder.namespace = await createNamespace(prefix);
+    holder.namespace = namespace ? namespace() : await createNamespace(prefix);
     holder.operator = await startOperator(`${prefix}-${holder.namespace}`, holder.namespace, env);
     await waitUntilLeading(holder.operator);
   }, 30 * 60_000);

@@ -39,6 +39,32 @@ export function plane(): Plane {
   };
 }
 
+export interface Pipeline {
+  /** Where deliveries go and what they are signed with. */
+  webhook: { url: string; secret: string };
+  /** Where the Sensor creates ResumeRequests, and so where the plays it resumes live. */
+  namespace: string;
+  /** The pid of one of the pipeline's processes, from DIR/<name>.pid. */
+  pid(name: PipelineProcess): number;
+}
+
+export type PipelineProcess = 'nats-server' | 'eventsource' | 'sensor';
+
+/** The plane's Argo Events pipeline (hack/plane up --events); throws when it is not running. */
+export function pipeline(): Pipeline {
+  const p = plane();
+  const { GITHUB_WEBHOOK_URL: url, GITHUB_WEBHOOK_SECRET: secret, EVENTS_NAMESPACE: namespace } = p.env;
+  if (!url || !secret || !namespace)
+    throw new Error(
+      `the plane in ${p.dir} runs no Argo Events pipeline: start it with hack/plane up DIR --events`,
+    );
+  return {
+    webhook: { url, secret },
+    namespace,
+    pid: (name) => Number(readFileSync(join(p.dir, `${name}.pid`), 'utf8').trim()),
+  };
+}
+
 export interface RunResult {
   code: number;
   stdout: string;
