@@ -11,7 +11,7 @@ JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js --maxWorker
 # The Go-built tools (control plane, sensor-render) are built before Jest starts, so a cold
 # build is never raced against a test timeout.
 .PHONY: deps plane sensor-render build typecheck lint format test test-unit test-integration run demo bench soak clean
-.PHONY: image test-image tools
+.PHONY: image test-image test-node tools
 
 deps: node_modules/.deps-stamp
 node_modules/.deps-stamp: package.json package-lock.json
@@ -19,8 +19,9 @@ node_modules/.deps-stamp: package.json package-lock.json
 	@node --version | grep -q '^v24\.' || { echo "node_modules/.bin/node is not Node 24"; exit 1; }
 	@touch $@
 
+# As root the node's binaries and images are built too (hack/node): the node tests need them.
 plane:
-	hack/plane build
+	hack/plane build $$([ "$$(id -u)" = 0 ] && echo --node)
 
 # helm, promtool and gopher-lua for the chart, alert and health-check tests (cached by version).
 tools:
@@ -52,6 +53,10 @@ test: deps plane sensor-render tools image typecheck lint build
 
 test-image: deps plane image
 	$(JEST) --selectProjects image
+
+# The tests on a real node (root): each file starts a plane with a node of its own.
+test-node: deps plane tools image build
+	$(JEST) --selectProjects node
 
 test-unit: deps
 	UNIT_ONLY=1 $(JEST) --selectProjects unit

@@ -37,6 +37,16 @@ launch() { # DIR NAME
   die "$name did not start; see $d/$name.log"
 }
 
+# Starts NAME with COMMAND unless it already runs with exactly that command; one running with
+# another (a plane gaining a node) is restarted.
+run_component() { # DIR NAME COMMAND
+  local d=$1 name=$2
+  if alive "$d/$name.pid" && [ "$(cat "$d/$name.cmd" 2>/dev/null)" = "$3" ]; then return; fi
+  stop_component "$d" "$name"
+  printf '%s\n' "$3" > "$d/$name.cmd"
+  launch "$d" "$name"
+}
+
 stop_component() { # DIR NAME
   local pidfile=$1/$2.pid pid i
   [ -f "$pidfile" ] || return 0

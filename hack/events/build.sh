@@ -10,9 +10,9 @@ events_build() {
     die "hack/events/argo-events and hack/sensorrender must pin one argo-events version"
   local pkg=github.com/argoproj/argo-events
   # Static, like every plane binary: argo-events builds without cgo and then needs no libc.
-  ARGO_EVENTS_BIN=$(MODULE_ROOT=$ROOT/hack/events build_component argo-events "$EVENTS_VERSION" \
+  ARGO_EVENTS_BIN=$(build_component argo-events events/argo-events "$EVENTS_VERSION" \
     "-X $pkg.version=$EVENTS_VERSION -X $pkg.gitTreeState=clean" "" "$pkg/cmd")
-  NATS_BIN=$(MODULE_ROOT=$ROOT/hack/events build_component nats-server "$NATS_VERSION" "" "" \
+  NATS_BIN=$(build_component nats-server events/nats-server "$NATS_VERSION" "" "" \
     github.com/nats-io/nats-server/v2)
-  RELAY_BIN=$(MODULE_ROOT=$ROOT/hack/events build_component relay local "" "" .)
+  RELAY_BIN=$(build_component relay events/relay local "" "" .)
 }

@@ -14,11 +14,18 @@ export interface Plane {
   kubeConfig(): k8s.KubeConfig;
 }
 
+/** A plane of the test file's own (a node plane, test/support/node-plane.ts) instead of the run's. */
+let ownPlaneDir: string | undefined;
+
+export function usePlaneDir(dir: string | undefined): void {
+  ownPlaneDir = dir;
+}
+
 /** The running plane; throws the launcher's error when it could not start, so the test fails loudly. */
 export function plane(): Plane {
-  if (process.env.PLANE_ERROR)
+  if (process.env.PLANE_ERROR && !ownPlaneDir)
     throw new Error(`the local control plane did not start:\n${process.env.PLANE_ERROR}`);
-  const dir = process.env.PLANE_DIR;
+  const dir = ownPlaneDir ?? process.env.PLANE_DIR;
   if (!dir) throw new Error('PLANE_DIR is not set: integration tests run under the Jest global setup');
   const env = Object.fromEntries(
     readFileSync(join(dir, 'env'), 'utf8')

@@ -1,0 +1,3 @@
+module workflow-resume-operator/hack/node/pause
+
+go 1.24.0
