@@ -117,14 +117,22 @@ function bytesPerObject(make: (i: number) => unknown, project: (raw: unknown) =>
   return Math.round((after - before) / COUNT);
 }
 
+const projectionLimits = { maxNodes: 10_000, maxInflatedBytes: 16 << 20, maxBytes: 16 << 20 };
+/** What one play workflow is charged against the cache's byte budget (--max-cached-workflow-bytes). */
+const budgetBytesPerWorkflow = projectWorkflow(workflowAsStored(0), defaultDomainConfig, projectionLimits)
+  .projection!.bytes;
+const bytesPerWorkflow = bytesPerObject(workflowAsStored, (raw) =>
+  projectWorkflow(raw as Workflow, defaultDomainConfig, projectionLimits),
+);
+
 const report = {
   objects: COUNT,
   pod_nodes_per_workflow: POD_NODES,
   bytes_per_request: bytesPerObject(requestAsStored, projectRequest),
   bytes_per_request_unprojected: bytesPerObject(requestAsStored, (raw) => raw),
-  bytes_per_workflow: bytesPerObject(workflowAsStored, (raw) =>
-    projectWorkflow(raw as Workflow, defaultDomainConfig, { maxNodes: 10_000, maxInflatedBytes: 16 << 20 }),
-  ),
+  bytes_per_workflow: bytesPerWorkflow,
+  budget_bytes_per_workflow: budgetBytesPerWorkflow,
+  heap_per_budget_byte: Math.round((bytesPerWorkflow / budgetBytesPerWorkflow) * 100) / 100,
   bytes_per_workflow_unprojected: bytesPerObject(workflowAsStored, (raw) => raw),
 };
 console.log(JSON.stringify(report));

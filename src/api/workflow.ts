@@ -68,6 +68,19 @@ export interface Workflow {
    * status.compressedNodes, so a write must rewrite the whole map.
    */
   nodesWereCompressed?: boolean;
+  /** Set only on the cache's copy: what it weighs and what of it was cut (controller/workflow-projection.ts). */
+  projection?: WorkflowProjection;
+}
+
+export interface WorkflowProjection {
+  /** Characters of the copy as JSON: what it is charged against the cache's byte budget. */
+  bytes: number;
+  /** The part of `bytes` its Suspend nodes take. */
+  nodesBytes: number;
+  /** Digest of the status.compressedNodes the nodes were read from, so the same map is not inflated twice. */
+  compressedDigest?: string;
+  /** Nodes whose message or outputs were cut: a resume of one of them is written from a fresh read. */
+  clippedNodes?: string[];
 }
 
 /** Workflow phases after which nothing runs again. */

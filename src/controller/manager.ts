@@ -12,7 +12,8 @@ import { apiCall } from '../runtime/api-call.js';
 import { compactHeap } from '../runtime/heap-compaction.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { customObjectsListWatch } from '../runtime/list-watch.js';
-import { objectKey, Reflector } from '../runtime/reflector.js';
+import { ByteBudget } from '../runtime/byte-budget.js';
+import { objectKey, Reflector, type ReflectorBudget } from '../runtime/reflector.js';
 import { WorkQueue } from '../runtime/work-queue.js';
 import { Dispatcher } from './dispatcher.js';
 import { Reconciler, type ReconcilerContext } from './reconciler.js';
@@ -33,6 +34,8 @@ export interface ManagerSettings {
   errorBackoffMaxMs: number;
   maxWorkflowNodes: number;
   maxNodeStatusBytes: number;
+  maxCachedWorkflowBytes: number;
+  maxCachedWorkflowBytesPerNamespace: number;
   listPageSize: number;
 }
 
@@ -79,8 +82,18 @@ export class Manager {
     const limits: ProjectionLimits = {
       maxNodes: settings.maxWorkflowNodes,
       maxInflatedBytes: settings.maxNodeStatusBytes,
+      maxBytes: Math.min(settings.maxCachedWorkflowBytesPerNamespace, settings.maxCachedWorkflowBytes),
     };
     this.limits = limits;
+    // One budget for every workflow cache: per namespace, and in total across them.
+    const budget: ReflectorBudget<Workflow> = {
+      account: new ByteBudget({
+        total: settings.maxCachedWorkflowBytes,
+        perGroup: settings.maxCachedWorkflowBytesPerNamespace,
+      }),
+      weigh: (workflow) => workflow.projection?.bytes ?? 0,
+      retryAfterMs: settings.resyncIntervalMs,
+    };
     this.requestCaches = scopes.map(
       (namespace) =>
         new Reflector<ResumeRequest>({
@@ -112,7 +125,8 @@ export class Manager {
             ...(namespace ? { namespace } : {}),
             labelSelector: `${context.domain.labels.workflowType}=${context.domain.workflowType}`,
           }),
-          project: (raw) => projectWorkflow(raw as Workflow, context.domain, limits),
+          project: (raw, previous) => projectWorkflow(raw as Workflow, context.domain, limits, previous),
+          budget,
           onChange: (type, workflow, previous) => this.dispatcher.workflowChanged(type, workflow, previous),
           onSkipped: skipReporter(context, 'Workflow', `${WORKFLOW_GROUP}/${WORKFLOW_VERSION}`),
         }),

@@ -4,9 +4,10 @@
 // answers 409. It touches only what applyResume changes: the node (phase, finishedAt, message,
 // outputs), the marker annotation and spec.suspend.
 //
-// Two cases need the whole object instead, and get `undefined`: a node map Argo stored compressed
-// (it is rewritten whole, and a patch to status.nodes would leave Argo reading a one-node map) and
-// a supplied value copied to a global output (status.outputs is not part of the cache's copy).
+// Three cases need the whole object instead, and get `undefined`: a node map Argo stored compressed
+// (it is rewritten whole, and a patch to status.nodes would leave Argo reading a one-node map), a
+// supplied value copied to a global output (status.outputs is not part of the cache's copy), and
+// a node whose message or outputs the cache's copy had to cut (they would be written back cut).
 import type { Workflow } from '../api/workflow.js';
 import { nodesStoredCompressed } from './compressed-nodes.js';
 import type { Reason } from './reasons.js';
@@ -23,6 +24,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export function resumePatch(decidedOn: Workflow, mutation: ResumeMutation): ResumePatch | undefined {
   const { uid, resourceVersion } = decidedOn.metadata;
   if (resourceVersion === undefined || decidedOn.nodesWereCompressed === true) return undefined;
+  if (decidedOn.projection?.clippedNodes?.includes(mutation.nodeId)) return undefined;
   if (nodesStoredCompressed(decidedOn.status)) return undefined;
   const result = applyResume(decidedOn, mutation);
   if (!result.ok) return result;

@@ -11,10 +11,15 @@
 //   call, as a level-triggered safety net;
 // - objects pass through `project` before they are stored. An object the projection refuses is
 //   skipped and reported once per resourceVersion, and an error in the handler is logged: neither
-//   ever stops the cache.
+//   ever stops the cache;
+// - with a byte budget, each stored object is charged what it weighs to its namespace and to the
+//   whole: one that does not fit is skipped and reported as well. Such an object is not seen
+//   again until it changes, so once room has been freed the cache relists (at most once per
+//   `retryAfterMs`) to take it in.
 import type { Logger } from '../observability/logger.js';
 import { describeApiCall } from '../domain/errors.js';
 import { ResettingBackoff } from './backoff.js';
+import type { ByteBudget } from './byte-budget.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
 import type { ListWatch, RawObject, WatchHandle } from './list-watch.js';
 
@@ -32,10 +37,26 @@ export class UnreadableObject extends Error {
 
 export type ChangeType = 'added' | 'modified' | 'deleted' | 'resynced';
 
+/** The reason an object is skipped when it does not fit the cache's byte budget. */
+export const OVER_BUDGET = 'CacheBudgetExceeded';
+
+export interface ReflectorBudget<T> {
+  account: ByteBudget;
+  /** What an object costs the budget. */
+  weigh: (object: T) => number;
+  /** Least time between relists made to take in objects the budget refused. */
+  retryAfterMs: number;
+}
+
 export interface ReflectorOptions<T> {
   source: ListWatch;
-  /** What the cache keeps of an object; throw to skip an object that cannot be read. */
-  project: (raw: RawObject) => T;
+  /**
+   * What the cache keeps of an object; throw to skip an object that cannot be read. `previous`
+   * is the copy it would replace, for a projection that can reuse what did not change.
+   */
+  project: (raw: RawObject, previous: T | undefined) => T;
+  /** Charges every stored object to a byte budget, per namespace and in total. */
+  budget?: ReflectorBudget<T>;
   /** `previous` is the cached copy it replaces (for 'deleted', the last one cached). */
   onChange: (type: ChangeType, object: T, previous: T | undefined) => void;
   /** An object `project` refused: called once per object and resourceVersion. */
@@ -85,6 +106,11 @@ export class Reflector<T> {
   private handle: WatchHandle | undefined;
   private resyncTimer: Timer | undefined;
   private pause: { timer: Timer; wake: () => void } | undefined;
+  /** Keys holding a charge in the budget. */
+  private readonly charged = new Set<string>();
+  /** The budget's freedCount when it last refused one of our objects; undefined when none waits. */
+  private refusedAt: number | undefined;
+  private lastBudgetRelist = -Infinity;
 
   constructor(private readonly options: ReflectorOptions<T>) {
     this.clock = options.clock ?? systemClock;
@@ -136,6 +162,10 @@ export class Reflector<T> {
       }
       const end = await this.watchOnce();
       if (!this.running) return;
+      if (this.roomForRefused()) {
+        this.options.logger.info('room freed in the cache budget, relisting', { resource: this.name });
+        needsList = true;
+      }
       if (end.gone) {
         this.options.logger.info('watch expired, relisting', { resource: this.name });
         needsList = true;
@@ -160,7 +190,7 @@ export class Reflector<T> {
       });
       if (!this.running) return;
       for (const raw of page.items) {
-        const object = this.project(raw);
+        const object = this.project(raw, this.store.get(objectKey(raw)));
         if (object === undefined) continue;
         fresh.set(objectKey(raw), object);
         freshVersions.set(objectKey(raw), raw.metadata?.resourceVersion ?? '');
@@ -170,6 +200,7 @@ export class Reflector<T> {
     } while (continueToken);
     const previous = this.store;
     const previousVersions = this.versions;
+    for (const key of [...this.charged]) if (!fresh.has(key)) this.release(key);
     this.store = fresh;
     this.versions = freshVersions;
     this.resourceVersion = version;
@@ -250,7 +281,7 @@ export class Reflector<T> {
       this.notify('deleted', previous, previous);
       return;
     }
-    const object = this.project(raw);
+    const object = this.project(raw, previous);
     if (object === undefined) {
       // The cached copy no longer describes the object: handlers see it go.
       if (previous !== undefined) {
@@ -267,12 +298,43 @@ export class Reflector<T> {
   private forget(key: string): void {
     this.store.delete(key);
     this.versions.delete(key);
+    this.release(key);
   }
 
-  private project(raw: RawObject): T | undefined {
+  private release(key: string): void {
+    if (this.charged.delete(key)) this.options.budget?.account.release(key);
+  }
+
+  /** True, at most once per retryAfterMs, when room was freed since the budget refused an object. */
+  private roomForRefused(): boolean {
+    const budget = this.options.budget;
+    if (!budget || this.refusedAt === undefined || budget.account.freedCount <= this.refusedAt) return false;
+    if (this.clock.now() - this.lastBudgetRelist < budget.retryAfterMs) return false;
+    this.refusedAt = undefined;
+    this.lastBudgetRelist = this.clock.now();
+    return true;
+  }
+
+  /** Charges the object to the budget; throws UnreadableObject when it does not fit. */
+  private charge(key: string, object: T): void {
+    const budget = this.options.budget;
+    if (!budget) return;
+    const slash = key.indexOf('/');
+    const charge = budget.account.charge(key, key.slice(0, slash), budget.weigh(object));
+    if (charge.ok) {
+      this.charged.add(key);
+      return;
+    }
+    this.charged.delete(key);
+    this.refusedAt = budget.account.freedCount;
+    throw new UnreadableObject(OVER_BUDGET, charge.message);
+  }
+
+  private project(raw: RawObject, previous: T | undefined): T | undefined {
     const key = objectKey(raw);
     try {
-      const object = this.options.project(raw);
+      const object = this.options.project(raw, previous);
+      this.charge(key, object);
       this.skipped.delete(key);
       return object;
     } catch (error) {

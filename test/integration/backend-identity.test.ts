@@ -38,7 +38,11 @@ function targetFor(workflow: Workflow): ResumeTarget {
 
 /** The workflow as the operator's cache keeps it. */
 const cached = (workflow: Workflow) =>
-  projectWorkflow(workflow, defaultDomainConfig, { maxNodes: 1000, maxInflatedBytes: 1 << 20 });
+  projectWorkflow(workflow, defaultDomainConfig, {
+    maxNodes: 1000,
+    maxInflatedBytes: 1 << 20,
+    maxBytes: 1 << 20,
+  });
 
 async function recreate(namespace: string, name: string): Promise<Workflow> {
   await customObjects().deleteNamespacedCustomObject({ ...workflowsApi, namespace, name });

@@ -121,7 +121,11 @@ async function resumeByOperator(
 
 /** resumePatch on the cache's copy of the workflow as read, sent as a merge patch. */
 async function resumeByPatch(workflow: Workflow, stage: number): Promise<Workflow> {
-  const copy = projectWorkflow(workflow, defaultDomainConfig, { maxNodes: 1000, maxInflatedBytes: 1 << 20 });
+  const copy = projectWorkflow(workflow, defaultDomainConfig, {
+    maxNodes: 1000,
+    maxInflatedBytes: 1 << 20,
+    maxBytes: 1 << 20,
+  });
   const planned = resumePatch(copy, {
     nodeId: nodeNamed(workflow, STAGES[stage]![1])!.id,
     markerKey: markerKeyFor(STAGES[stage]![0]),

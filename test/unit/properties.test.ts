@@ -13,6 +13,11 @@ import { applyResume, type ResumeMutation } from '../../src/domain/resume-mutati
 import type { ResumeRequest } from '../../src/api/resume-request.js';
 import type { Workflow, WorkflowNode } from '../../src/api/workflow.js';
 import { nodeAt, playWorkflow } from '../fixtures/play-workflows.js';
+import { NODE_TEXT_MAX } from '../../src/controller/suspend-node-projection.js';
+import { projectWorkflow, SkipReason } from '../../src/controller/workflow-projection.js';
+import { UnreadableObject } from '../../src/runtime/reflector.js';
+import { codePointLength } from '../../src/api/text-length.js';
+import { resumePatch } from '../../src/domain/resume-patch.js';
 
 const config = defaultDomainConfig;
 const hostile = fc.oneof(
@@ -287,5 +292,82 @@ describe('the resume mutation', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('the workflow cache projection', () => {
+  /** Text as Argo may hold it: any length, astral-plane and control characters included. */
+  const anyText = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.integer({ min: 1000, max: 20_000 }).map((n) => 'x'.repeat(n)),
+    fc.integer({ min: 500, max: 5000 }).map((n) => '😀'.repeat(n)),
+  );
+  const parametersArb = fc.array(
+    fc.record({ name: anyText, value: fc.option(anyText, { nil: undefined }) }, { requiredKeys: ['name'] }),
+    { maxLength: 80 },
+  );
+  const nodeArb = fc.record(
+    {
+      displayName: anyText,
+      templateName: anyText,
+      phase: fc.constantFrom('Running', 'Succeeded', 'Failed'),
+      message: anyText,
+      startedAt: fc.constantFrom('2019-05-01T09:01:00Z', null),
+      templateRef: fc.record({ name: anyText, template: anyText }, { requiredKeys: [] }),
+      inputs: parametersArb.map((parameters) => ({ parameters })),
+      outputs: parametersArb.map((parameters) => ({ parameters })),
+      extra: anyText,
+    },
+    { requiredKeys: [] },
+  );
+  const limits = { maxNodes: 1000, maxInflatedBytes: 16 << 20, maxBytes: 256 << 10 };
+
+  it('keeps every node of any text length, bounded, within the weight it reports, or skips it for weight alone', () => {
+    let kept = 0;
+    fc.assert(
+      fc.property(fc.array(nodeArb, { minLength: 1, maxLength: 6 }), fc.boolean(), (nodes, packed) => {
+        const workflow = playWorkflow({ at: 0 });
+        const map = Object.fromEntries(
+          nodes.map((node, i) => [`n-${i}`, { ...node, id: `n-${i}`, name: `play[${i}]`, type: 'Suspend' }]),
+        );
+        workflow.status = packed
+          ? { phase: 'Running', compressedNodes: compressNodes(map as Record<string, WorkflowNode>) }
+          : { phase: 'Running', nodes: map as Record<string, WorkflowNode> };
+        let copy: Workflow;
+        try {
+          copy = projectWorkflow(workflow, config, limits);
+        } catch (error) {
+          expect(error).toBeInstanceOf(UnreadableObject);
+          expect((error as UnreadableObject).reason).toBe(SkipReason.CacheBudgetExceeded);
+          return;
+        }
+        kept++;
+        expect(copy.projection!.bytes).toBeLessThanOrEqual(limits.maxBytes);
+        expect(copy.projection!.bytes).toBeGreaterThanOrEqual(JSON.stringify(copy.status!.nodes).length);
+        for (const node of Object.values(copy.status!.nodes!)) {
+          for (const text of [node.displayName, node.templateName, node.message, node.templateRef?.name]) {
+            if (text !== undefined) expect(codePointLength(text)).toBeLessThanOrEqual(NODE_TEXT_MAX + 1);
+          }
+          for (const parameter of node.inputs?.parameters ?? []) {
+            expect(codePointLength(String(parameter.value ?? ''))).toBeLessThanOrEqual(NODE_TEXT_MAX + 1);
+          }
+          expect(node.extra).toBeUndefined();
+          // A node the copy had to cut is never resumed from the copy.
+          if (copy.projection!.clippedNodes?.includes(node.id)) {
+            const patch = resumePatch(copy, {
+              nodeId: node.id,
+              markerKey: 'resume.workflows.dev/stage',
+              markerValue: 'ci/rr',
+              message: 'resumed',
+              now: new Date('2019-05-15T15:22:00Z'),
+            });
+            expect(patch).toBeUndefined();
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(kept).toBeGreaterThan(30);
   });
 });

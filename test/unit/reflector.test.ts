@@ -1,6 +1,7 @@
 // The reflector against a scripted list/watch and a fake clock: which calls it makes after each
 // kind of ending, what its handlers see, and that nothing an object or a handler does stops it.
-import { Reflector, type ChangeType } from '../../src/runtime/reflector.js';
+import { ByteBudget } from '../../src/runtime/byte-budget.js';
+import { Reflector, type ChangeType, type ReflectorBudget } from '../../src/runtime/reflector.js';
 import type {
   ListOptions,
   ListPage,
@@ -72,7 +73,13 @@ class ScriptedListWatch implements ListWatch {
 
 type Seen = { type: ChangeType; name: string; version: string };
 
-function setup(options: { project?: (raw: RawObject) => RawObject; resyncIntervalMs?: number } = {}) {
+function setup(
+  options: {
+    project?: (raw: RawObject) => RawObject;
+    resyncIntervalMs?: number;
+    budget?: ReflectorBudget<RawObject>;
+  } = {},
+) {
   const clock = new FakeClock();
   const source = new ScriptedListWatch();
   const seen: Seen[] = [];
@@ -88,6 +95,7 @@ function setup(options: { project?: (raw: RawObject) => RawObject; resyncInterva
     watchTimeoutSeconds: 25,
     backoff: { initialMs: 100, maxMs: 1600, resetAfterMs: 60_000 },
     clock,
+    ...(options.budget ? { budget: options.budget } : {}),
   });
   return { clock, source, seen, skipped, reflector };
 }
@@ -292,6 +300,60 @@ describe('Reflector', () => {
     expect(reflector.get('ns', 'good')).toBeUndefined();
     source.current.emit('ADDED', object('later', '6'));
     expect(reflector.get('ns', 'later')).toBeDefined();
+    reflector.stop();
+  });
+
+  it('charges what it stores to a byte budget, skips what does not fit, and relists once room is freed', async () => {
+    const account = new ByteBudget({ total: 1000, perGroup: 300 });
+    const weighed = (raw: RawObject) => (raw as { weight?: number }).weight ?? 100;
+    const budget = { account, weigh: weighed, retryAfterMs: 60_000 };
+    const { clock, source, seen, skipped, reflector } = setup({ budget });
+    source.listAnswers = [
+      {
+        items: [object('a', '1', { weight: 200 }), object('b', '2', { weight: 200 })],
+        metadata: { resourceVersion: '5' },
+      },
+    ];
+    reflector.start();
+    await clock.advance(0);
+    expect(seen.map((change) => change.name)).toEqual(['a']);
+    expect(skipped).toEqual([{ name: 'b', error: expect.stringContaining('budget of 300 per namespace') }]);
+    expect(account.used('ns')).toBe(200);
+    // Another namespace has room of its own; the total is shared.
+    source.current.emit('ADDED', {
+      metadata: { namespace: 'other', name: 'c', resourceVersion: '6' },
+      weight: 250,
+    } as RawObject);
+    expect(account.used()).toBe(450);
+    // Room is freed: the skipped object is read again by a relist when the watch next ends.
+    source.current.emit('DELETED', object('a', '7'));
+    expect(account.used('ns')).toBe(0);
+    source.standing = {
+      items: [object('b', '2', { weight: 200 }), object('d', '3', { weight: 200 })],
+      metadata: { resourceVersion: '8' },
+    };
+    await clock.advance(5_000);
+    source.current.end();
+    await clock.advance(0);
+    expect(source.lists).toHaveLength(2);
+    expect(reflector.get('ns', 'b')).toBeDefined();
+    expect(reflector.get('ns', 'd')).toBeUndefined();
+    expect(reflector.get('other', 'c')).toBeUndefined();
+    expect(account.used()).toBe(200);
+    // Refused again (d) and room freed again at once: the next relist waits out retryAfterMs.
+    source.current.emit('DELETED', object('b', '9'));
+    source.standing = { items: [object('d', '3', { weight: 200 })], metadata: { resourceVersion: '10' } };
+    await clock.advance(5_000);
+    source.current.end();
+    await clock.advance(0);
+    expect(source.lists).toHaveLength(2);
+    await clock.advance(55_000);
+    source.current.end();
+    await clock.advance(0);
+    expect(source.lists).toHaveLength(3);
+    expect(reflector.get('ns', 'd')).toBeDefined();
+    // Each skipped version was reported once only, though d was read twice.
+    expect(skipped.map((skip) => skip.name)).toEqual(['b', 'd']);
     reflector.stop();
   });
 

@@ -11,7 +11,7 @@ import { applyResume, markerKeyFor, type ResumeMutation } from '../../src/domain
 import { resumePatch } from '../../src/domain/resume-patch.js';
 import { nodeAt, playWorkflow, STAGES } from '../fixtures/play-workflows.js';
 
-const limits = { maxNodes: 100, maxInflatedBytes: 1 << 20 };
+const limits = { maxNodes: 100, maxInflatedBytes: 1 << 20, maxBytes: 1 << 20 };
 const cached = (workflow: Workflow) => projectWorkflow(workflow, defaultDomainConfig, limits);
 
 const mutation = (
@@ -125,6 +125,17 @@ describe('resumePatch', () => {
     ).toBeUndefined();
   });
 
+  it('steps aside for a node whose message the cache cut, so the cut is never written back', () => {
+    const whole = playWorkflow({ at: 1 });
+    nodeAt(whole, 1).message = 'm'.repeat(5000);
+    const copy = cached(whole);
+    expect(copy.projection?.clippedNodes).toEqual([nodeAt(whole, 1).id]);
+    expect(resumePatch(copy, mutation(whole, 1))).toBeUndefined();
+    // Another node of the same workflow is still patched from the copy.
+    const other = playWorkflow({ at: 1 });
+    nodeAt(other, 0).message = 'm'.repeat(5000);
+    expect(resumePatch(cached(other), mutation(other, 1))).toMatchObject({ ok: true, changed: true });
+  });
   it('steps aside without a resourceVersion to make the write conditional on', () => {
     const whole = playWorkflow({ at: 0 });
     delete whole.metadata.resourceVersion;

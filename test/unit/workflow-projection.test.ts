@@ -2,13 +2,14 @@
 // Workflow controls must never reach a decision unchecked.
 import { gzipSync } from 'node:zlib';
 import type { Workflow } from '../../src/api/workflow.js';
+import { NODE_OUTPUTS_MAX, NODE_TEXT_MAX } from '../../src/controller/suspend-node-projection.js';
 import { projectWorkflow, SkipReason } from '../../src/controller/workflow-projection.js';
 import { compressNodes } from '../../src/domain/compressed-nodes.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import { UnreadableObject } from '../../src/runtime/reflector.js';
 import { playWorkflow } from '../fixtures/play-workflows.js';
 
-const limits = { maxNodes: 100, maxInflatedBytes: 64 * 1024 };
+const limits = { maxNodes: 100, maxInflatedBytes: 64 * 1024, maxBytes: 256 * 1024 };
 const project = (workflow: Workflow) => projectWorkflow(workflow, defaultDomainConfig, limits);
 
 function compressed(nodes: unknown): Workflow {
@@ -34,7 +35,9 @@ describe('projectWorkflow', () => {
   it('keeps only the Suspend nodes, inline or compressed, and no other status', () => {
     const workflow = playWorkflow({ at: 1 });
     const inline = project(workflow);
-    const suspend = Object.values(workflow.status!.nodes!).filter((node) => node.type === 'Suspend');
+    const suspend = Object.values(workflow.status!.nodes!)
+      .filter((node) => node.type === 'Suspend')
+      .map(({ templateScope: _scope, ...kept }) => kept);
     expect(Object.values(inline.status!.nodes!)).toEqual(suspend);
     const packed = structuredClone(workflow);
     packed.status = { phase: 'Running', compressedNodes: compressNodes(workflow.status!.nodes!) };
@@ -55,7 +58,77 @@ describe('projectWorkflow', () => {
       templateScope: 'local/probe',
       type: 'Suspend',
     };
-    expect(project(compressed({ [node.id]: node })).status?.nodes).toEqual({ [node.id]: node });
+    const { finishedAt: _unset, progress: _progress, templateScope: _scope, ...kept } = node;
+    expect(project(compressed({ [node.id]: node })).status?.nodes).toEqual({ [node.id]: kept });
+  });
+
+  it('keeps a parameter value of any length: cut where it is only compared, whole where a resume writes it', () => {
+    const long = 'v'.repeat(10_000);
+    const workflow = playWorkflow({
+      at: 2,
+      approvalOutputs: [{ name: 'approver', valueFrom: { supplied: {}, default: long } }],
+    });
+    const node = Object.values(workflow.status!.nodes!).find((n) => n.displayName === 'wait-pr-approved')!;
+    node.inputs = { parameters: [{ name: 'note', value: long }] };
+    const copy = project(workflow);
+    const kept = copy.status!.nodes![node.id]!;
+    expect(kept.inputs?.parameters?.[0]?.value).toBe(`${'v'.repeat(NODE_TEXT_MAX)}…`);
+    expect(kept.outputs).toEqual(node.outputs);
+    expect(copy.projection?.clippedNodes).toBeUndefined();
+  });
+
+  it('cuts a long message and outputs too large to keep, and marks the node so no resume is built from it', () => {
+    const workflow = playWorkflow({
+      at: 2,
+      approvalOutputs: [
+        { name: 'approver', valueFrom: { supplied: {}, default: 'x'.repeat(NODE_OUTPUTS_MAX) } },
+      ],
+    });
+    const nodes = Object.values(workflow.status!.nodes!);
+    const first = nodes.find((n) => n.displayName === 'wait-pr-created')!;
+    first.message = '😀'.repeat(1 << 20);
+    first.extra = { anything: 'y'.repeat(1 << 20) };
+    const last = nodes.find((n) => n.displayName === 'wait-pr-approved')!;
+    const copy = project(workflow);
+    expect(copy.status!.nodes![first.id]!.message).toBe(`${'😀'.repeat(NODE_TEXT_MAX)}…`);
+    expect(copy.status!.nodes![first.id]!.extra).toBeUndefined();
+    expect(copy.status!.nodes![last.id]!.outputs).toBeUndefined();
+    expect(copy.projection?.clippedNodes?.sort()).toEqual([first.id, last.id].sort());
+    expect(copy.projection!.bytes).toBeLessThan(8 * 1024);
+    expect(copy.projection!.bytes).toBeGreaterThanOrEqual(JSON.stringify(copy.status!.nodes).length);
+  });
+
+  it('refuses a copy heavier than one workflow may be', () => {
+    const workflow = playWorkflow({ at: 1 });
+    workflow.metadata.labels = Object.fromEntries(
+      Array.from({ length: 5000 }, (_, i) => [`label-${i}`, 'v'.repeat(63)]),
+    );
+    expect(refusal(workflow)).toBe(SkipReason.CacheBudgetExceeded);
+    const parameters = Array.from({ length: 64 }, (_, i) => ({ name: `p${i}`, value: 'v'.repeat(2000) }));
+    const heavy = playWorkflow({ at: 0 });
+    heavy.status!.nodes = Object.fromEntries(
+      Array.from({ length: 5 }, (_, i) => [
+        `n${i}`,
+        { id: `n${i}`, name: `n${i}`, type: 'Suspend', inputs: { parameters } },
+      ]),
+    );
+    expect(refusal(heavy)).toBe(SkipReason.CacheBudgetExceeded);
+  });
+
+  it('does not inflate a compressed node map again when only the metadata changed', () => {
+    const workflow = compressed(playWorkflow({ at: 1 }).status!.nodes);
+    const first = project(workflow);
+    const relabelled = structuredClone(workflow);
+    relabelled.metadata.labels = { ...relabelled.metadata.labels, relabel: '1' };
+    relabelled.metadata.resourceVersion = '1235';
+    const second = projectWorkflow(relabelled, defaultDomainConfig, limits, first);
+    expect(second.status!.nodes).toBe(first.status!.nodes);
+    expect(second.nodesWereCompressed).toBe(true);
+    expect(second.metadata.labels?.relabel).toBe('1');
+    expect(second.projection!.bytes).toBeGreaterThan(first.projection!.bytes);
+    const changed = structuredClone(relabelled);
+    changed.status!.compressedNodes = compressNodes({});
+    expect(projectWorkflow(changed, defaultDomainConfig, limits, second).status!.nodes).toEqual({});
   });
 
   it('keeps no nodes for an offloaded workflow: the decision reports it or reads it through argo-server', () => {
