@@ -29,6 +29,8 @@ function createBackend(config: Config, kubeConfig: k8s.KubeConfig): ResumeBacken
       tokenFile: config.argoServerTokenFile,
       insecureSkipVerify: config.argoServerInsecureSkipVerify,
       kubernetes: kubeConfig.makeApiClient(k8s.CustomObjectsApi),
+      // The whole workflow around its inflated node map.
+      maxResponseBytes: config.maxNodeStatusBytes + (2 << 20),
     });
   }
   return new KubernetesBackend(kubeConfig.makeApiClient(k8s.CustomObjectsApi), config.maxNodeStatusBytes);

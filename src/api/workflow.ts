@@ -81,6 +81,8 @@ export interface WorkflowProjection {
   compressedDigest?: string;
   /** Nodes whose message or outputs were cut: a resume of one of them is written from a fresh read. */
   clippedNodes?: string[];
+  /** Why the offloaded node status could not be read for this decision (controller/offloaded-nodes.ts). */
+  unavailable?: string;
 }
 
 /** Workflow phases after which nothing runs again. */

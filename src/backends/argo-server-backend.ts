@@ -33,7 +33,15 @@ export interface ArgoServerOptions {
   insecureSkipVerify: boolean;
   kubernetes: k8s.CustomObjectsApi;
   timeoutMs?: number;
+  /**
+   * Most bytes an answer may have: a workflow read through argo-server carries its whole node
+   * status, which whoever writes the workflow controls. A longer answer is cut off and fails.
+   */
+  maxResponseBytes?: number;
 }
+
+/** Without a bound given: far above a play workflow, far below what would hurt the process. */
+const DEFAULT_MAX_RESPONSE_BYTES = 32 << 20;
 
 /** An HTTP error from argo-server, shaped like client-node's so one classifier serves both. */
 export class ArgoServerError extends Error {
@@ -159,7 +167,16 @@ export class ArgoServerBackend implements ResumeBackend {
         },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+          let received = 0;
+          res.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (received > limit) {
+              req.destroy(new Error(`argo-server answered more than ${limit} bytes`));
+              return;
+            }
+            chunks.push(chunk);
+          });
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 0;

@@ -7,7 +7,8 @@
 import * as k8s from '@kubernetes/client-node';
 import { GROUP, KIND, PLURAL, VERSION, type ResumeRequest } from '../api/resume-request.js';
 import { WORKFLOW_GROUP, WORKFLOW_PLURAL, WORKFLOW_VERSION, type Workflow } from '../api/workflow.js';
-import { workflowFieldSelector, workflowLabelSelector, type ResolvedRequest } from '../domain/correlate.js';
+import type { ResolvedRequest } from '../domain/correlate.js';
+import { classifyError } from '../domain/errors.js';
 import { apiCall } from '../runtime/api-call.js';
 import { compactHeap } from '../runtime/heap-compaction.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
@@ -16,6 +17,7 @@ import { ByteBudget } from '../runtime/byte-budget.js';
 import { objectKey, Reflector, type ReflectorBudget } from '../runtime/reflector.js';
 import { WorkQueue } from '../runtime/work-queue.js';
 import { Dispatcher } from './dispatcher.js';
+import { offloadedNodesReader } from './offloaded-nodes.js';
 import { Reconciler, type ReconcilerContext } from './reconciler.js';
 import { CachedRequestStore } from './request-store.js';
 import { skipReporter } from './skip-reporter.js';
@@ -154,7 +156,10 @@ export class Manager {
       },
       workflows: {
         candidates: (namespace, resolved) => this.candidates(namespace, resolved),
-        readWhole: (namespace, resolved) => this.readWhole(namespace, resolved),
+        readOne: (namespace, name) => this.readOne(namespace, name),
+        complete: offloadedNodesReader(context.backend, (whole) =>
+          projectWorkflow(whole, context.domain, limits),
+        ),
       },
     });
     this.dispatcher = new Dispatcher({
@@ -216,27 +221,21 @@ export class Manager {
       .filter((workflow): workflow is Workflow => workflow !== undefined);
   }
 
-  private async readWhole(namespace: string, resolved: ResolvedRequest): Promise<Workflow[]> {
-    const fieldSelector = workflowFieldSelector(resolved);
-    const list = (await apiCall('list', 'workflows', namespace, () =>
-      this.api.listNamespacedCustomObject({
-        group: WORKFLOW_GROUP,
-        version: WORKFLOW_VERSION,
-        plural: WORKFLOW_PLURAL,
-        namespace,
-        labelSelector: workflowLabelSelector(resolved, this.context.domain),
-        ...(fieldSelector ? { fieldSelector } : {}),
-      }),
-    )) as { items: Workflow[] };
-    // The same checks as the cache's: a workflow it would skip is not decided on here either.
-    return list.items.filter((workflow) => {
-      try {
-        projectWorkflow(workflow, this.context.domain, this.limits);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+  private async readOne(namespace: string, name: string): Promise<Workflow | undefined> {
+    try {
+      return (await apiCall('get', 'workflows', `${namespace}/${name}`, () =>
+        this.api.getNamespacedCustomObject({
+          group: WORKFLOW_GROUP,
+          version: WORKFLOW_VERSION,
+          plural: WORKFLOW_PLURAL,
+          namespace,
+          name,
+        }),
+      )) as Workflow;
+    } catch (error) {
+      if (classifyError(error) === 'not-found') return undefined;
+      throw error;
+    }
   }
 
   /** The task's unsettled requests, from the cache: what an approval gate counts. */

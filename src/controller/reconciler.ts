@@ -15,7 +15,7 @@ import type { Logger } from '../observability/logger.js';
 import { waiting, type Finish } from './next-status.js';
 import { RequestReporter, type ReporterContext } from './request-reporter.js';
 import { ResumeStep, type ResumeStepContext } from './resume-step.js';
-import { done, requeueAfter, settled, type ReconcileResult } from './result.js';
+import { decideAgain, done, requeueAfter, settled, type ReconcileResult } from './result.js';
 import type { Turn } from './turn.js';
 
 /**
@@ -38,8 +38,10 @@ export interface WorkflowSource {
    * The core narrows them further; this only has to include every possible target.
    */
   candidates(namespace: string, resolved: ResolvedRequest): Workflow[];
-  /** The same, read whole from the API: for rules that look at fields the cache leaves out. */
-  readWhole(namespace: string, resolved: ResolvedRequest): Promise<Workflow[]>;
+  /** One workflow read whole from the API: for rules that look at fields the cache leaves out. */
+  readOne(namespace: string, name: string): Promise<Workflow | undefined>;
+  /** The copy with node status Argo offloaded filled in, where the backend can read it. */
+  complete(workflow: Workflow): Promise<Workflow>;
 }
 
 export interface ReconcilerContext extends ReporterContext, ResumeStepContext {
@@ -103,14 +105,21 @@ export class Reconciler {
       return this.finish(turn, { phase: resolved.phase, reason: resolved.reason, message: resolved.message });
     }
     turn.ids = { taskId: resolved.taskId, eventType: resolved.eventType };
-    const readsWorkflow = request.spec.validationRules?.some((rule) => rule.field.startsWith('workflow'));
-    const listed = readsWorkflow
-      ? await this.ctx.workflows.readWhole(namespace, resolved)
-      : this.ctx.workflows.candidates(namespace, resolved);
-    const workflows = await this.hydrateOffloaded(listed);
+    const listed = this.ctx.workflows.candidates(namespace, resolved);
+    const workflows = await Promise.all(
+      listed.map((workflow) =>
+        workflow.status?.offloadNodeStatusVersion ? this.ctx.workflows.complete(workflow) : workflow,
+      ),
+    );
     const others =
       resolved.taskId === undefined ? [] : this.ctx.requests.unsettledOfTask(namespace, resolved.taskId);
-    const decision = decide({ request, resolved, workflows, now: turn.now, config: this.ctx.domain, others });
+    const input = { request, resolved, workflows, now: turn.now, config: this.ctx.domain, others };
+    let decision = decide(input);
+    if (decision.action === 'read') {
+      const whole = await this.readAsDecided(namespace, decision);
+      if (typeof whole === 'string') return this.stalled(turn, decision.workflowName, decideAgain(whole));
+      decision = decide({ ...input, whole });
+    }
     turn.log.debug('decided', {
       action: decision.action,
       workflow: 'workflowName' in decision ? decision.workflowName : undefined,
@@ -121,33 +130,50 @@ export class Reconciler {
         return this.finish(turn, decision);
       case 'wait':
         return this.wait(turn, decision);
+      case 'read':
+        throw new Error(`decided to read workflow ${decision.workflowName} again after reading it`);
       case 'resume': {
         const decidedOn = workflows.find((workflow) => workflow.metadata.name === decision.workflowName);
         const result = await this.resumeStep.run(turn, decision, decidedOn);
-        if (result.kind !== 'decide-again' || stalledTurns + 1 < MAX_STALLED_TURNS) return result;
-        return this.finish(turn, {
-          phase: 'Failed',
-          reason: Reason.NoProgress,
-          workflowName: decision.workflowName,
-          message:
-            `workflow ${decision.workflowName} changed under each of ${MAX_STALLED_TURNS} resume attempts in a row ` +
-            `(last: ${result.detail}); create a new ResumeRequest if it should still be resumed`,
-        });
+        return this.stalled(turn, decision.workflowName, result);
       }
     }
   }
 
-  /** Workflows whose node status Argo offloaded, read through a backend that can see it. */
-  private hydrateOffloaded(workflows: Workflow[]): Promise<Workflow[]> {
-    const hydrate = this.ctx.backend.hydrate?.bind(this.ctx.backend);
-    if (!hydrate) return Promise.resolve(workflows);
-    return Promise.all(
-      workflows.map((workflow) =>
-        workflow.status?.offloadNodeStatusVersion
-          ? hydrate(workflow.metadata.namespace, workflow.metadata.name)
-          : workflow,
-      ),
-    );
+  /**
+   * A turn whose target moved under it is decided again; after MAX_STALLED_TURNS of them in a
+   * row the request settles as NoProgress.
+   */
+  private stalled(
+    turn: Turn,
+    workflowName: string,
+    result: ReconcileResult,
+  ): Promise<ReconcileResult> | ReconcileResult {
+    if (result.kind !== 'decide-again' || turn.stalledTurns + 1 < MAX_STALLED_TURNS) return result;
+    return this.finish(turn, {
+      phase: 'Failed',
+      reason: Reason.NoProgress,
+      workflowName,
+      message:
+        `workflow ${workflowName} changed under each of ${MAX_STALLED_TURNS} resume attempts in a row ` +
+        `(last: ${result.detail}); create a new ResumeRequest if it should still be resumed`,
+    });
+  }
+
+  /**
+   * The workflow a decision is to be completed on, read whole: the version the cache's copy
+   * was, or why it is not (the cache lags, or the workflow is gone), for a decision on fresh state.
+   */
+  private async readAsDecided(
+    namespace: string,
+    wanted: Extract<Decision, { action: 'read' }>,
+  ): Promise<Workflow | string> {
+    const whole = await this.ctx.workflows.readOne(namespace, wanted.workflowName);
+    if (!whole) return `workflow ${wanted.workflowName} is gone since the cache saw it`;
+    const { uid, resourceVersion } = whole.metadata;
+    if (uid !== wanted.workflowUid || resourceVersion !== wanted.resourceVersion)
+      return `workflow ${wanted.workflowName} read whole is version ${resourceVersion ?? 'none'}, not the ${wanted.resourceVersion ?? 'none'} the cache saw`;
+    return whole;
   }
 
   private async wait(turn: Turn, decision: Extract<Decision, { action: 'wait' }>): Promise<ReconcileResult> {
@@ -165,7 +191,8 @@ export class Reconciler {
     }
     // Workflow changes wake the request through the indexes; this is the safety net and the deadline.
     const untilDeadline = decision.deadline.getTime() - now.getTime();
-    return requeueAfter(Math.max(0, Math.min(untilDeadline + 1, this.ctx.maxWaitRecheckMs)));
+    const recheck = Math.min(this.ctx.maxWaitRecheckMs, decision.retryInMs ?? Infinity);
+    return requeueAfter(Math.max(0, Math.min(untilDeadline + 1, recheck)));
   }
 
   private async finish(turn: Turn, finish: Finish): Promise<ReconcileResult> {

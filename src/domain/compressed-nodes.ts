@@ -12,7 +12,10 @@ export type NodesRead =
   | { ok: true; nodes: Record<string, WorkflowNode>; compressed: boolean }
   | {
       ok: false;
-      reason: typeof Reason.OffloadedNodeStatus | typeof Reason.InvalidCompressedNodes;
+      reason:
+        | typeof Reason.OffloadedNodeStatus
+        | typeof Reason.InvalidCompressedNodes
+        | typeof Reason.NodeStatusUnavailable;
       message: string;
     };
 
@@ -44,6 +47,9 @@ export function nodesStoredCompressed(status: WorkflowStatus | undefined): boole
 /** The workflow's node map as Argo's hydrator would see it, refusing one that inflates past `maxBytes`. */
 export function readNodes(workflow: Workflow, maxBytes: number = MAX_INFLATED_BYTES): NodesRead {
   const status = workflow.status ?? {};
+  const unavailable = workflow.projection?.unavailable;
+  if (unavailable !== undefined)
+    return { ok: false, reason: Reason.NodeStatusUnavailable, message: unavailable };
   if (status.offloadNodeStatusVersion) {
     return {
       ok: false,

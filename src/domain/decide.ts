@@ -26,7 +26,16 @@ export interface DecideInput {
   config: DomainConfig;
   /** The task's other unsettled requests: the approvals an N-approval gate counts. */
   others?: readonly ResumeRequest[];
+  /**
+   * The workflow to be resumed as read whole from the API, which `workflow.` validation rules
+   * read (the workflows above are the cache's bounded copies). Without it, a request with such
+   * rules is answered `read` once it has a workflow to resume.
+   */
+  whole?: Workflow;
 }
+
+/** How often a request waiting on node status that could not be read looks again. */
+export const UNAVAILABLE_RETRY_MS = 10_000;
 
 export type Decision =
   | {
@@ -56,7 +65,11 @@ export type Decision =
       deadline: Date;
       workflowName?: string;
       candidates?: string[];
+      /** Look again after this long even if nothing changes (sooner than the usual recheck). */
+      retryInMs?: number;
     }
+  /** Read this workflow whole, as the decision saw it, and decide again with it as `whole`. */
+  | { action: 'read'; workflowName: string; workflowUid?: string; resourceVersion?: string }
   | {
       action: 'complete';
       phase: 'Succeeded' | 'Ignored' | 'Failed';
@@ -189,11 +202,19 @@ function resume(
       { candidates },
     );
   }
-  const validationErrors = evaluateRules(
-    resolved.spec.validationRules,
-    { workflow: chosen.workflow },
-    'workflow',
-  );
+  const { uid, resourceVersion } = chosen.workflow.metadata;
+  let validationErrors: string[] = [];
+  if (resolved.spec.validationRules?.some((rule) => rule.field.startsWith('workflow'))) {
+    const whole = input.whole;
+    if (whole?.metadata.name !== nameOf(chosen))
+      return {
+        action: 'read',
+        workflowName: nameOf(chosen),
+        ...(uid === undefined ? {} : { workflowUid: uid }),
+        ...(resourceVersion === undefined ? {} : { resourceVersion }),
+      };
+    validationErrors = evaluateRules(resolved.spec.validationRules, { workflow: whole }, 'workflow');
+  }
   if (validationErrors.length > 0) {
     return failed(
       Reason.ValidationFailed,
@@ -209,7 +230,6 @@ function resume(
       : `; approved by ${gated.approvers.join(', ')} (${gated.approvers.length} of ${gated.required})`;
   const nodeName = nodeTitle(chosen.node);
   const duplicates = older.length > 0 ? `; newer than ${older.map(nameOf).join(', ')}` : '';
-  const { uid, resourceVersion } = chosen.workflow.metadata;
   return {
     action: 'resume',
     workflowName: nameOf(chosen),
@@ -288,5 +308,9 @@ export function decide(input: DecideInput): Decision {
     return resume(input, ready, markerKey, markerValue);
   }
   if (WAITING.includes(newest.state.kind)) return waitForStage(input, [newest]);
+  if (newest.state.kind === 'unreadable' && newest.state.reason === Reason.NodeStatusUnavailable) {
+    const waiting = waitOrFail(input, newest.state.reason, newest.state.message, [newest]);
+    return waiting.action === 'wait' ? { ...waiting, retryInMs: UNAVAILABLE_RETRY_MS } : waiting;
+  }
   return settleOnNewest(input, newest, older);
 }

@@ -10,6 +10,7 @@ export const Reason = {
   RetryScheduled: 'RetryScheduled',
   CircuitOpen: 'CircuitOpen',
   ApprovalsPending: 'ApprovalsPending',
+  NodeStatusUnavailable: 'NodeStatusUnavailable',
   // Succeeded
   Resumed: 'Resumed',
   ResumedByThisRequest: 'ResumedByThisRequest',

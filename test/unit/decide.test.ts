@@ -3,7 +3,7 @@
 import { defaultDomainConfig, type DomainConfig } from '../../src/domain/config.js';
 import { compressNodes } from '../../src/domain/compressed-nodes.js';
 import { resolveRequest } from '../../src/domain/correlate.js';
-import { decide, type Decision } from '../../src/domain/decide.js';
+import { decide, UNAVAILABLE_RETRY_MS, type Decision } from '../../src/domain/decide.js';
 import { isOutcome } from '../../src/domain/outcome.js';
 import { Reason } from '../../src/domain/reasons.js';
 import type { ResumeRequest } from '../../src/api/resume-request.js';
@@ -40,11 +40,15 @@ const manual = (spec: Record<string, unknown>): ResumeRequest => ({
 function decideFor(
   request: ResumeRequest,
   workflows: Workflow[],
-  { now = soon, config = defaultDomainConfig }: { now?: Date; config?: DomainConfig } = {},
+  {
+    now = soon,
+    config = defaultDomainConfig,
+    whole,
+  }: { now?: Date; config?: DomainConfig; whole?: Workflow } = {},
 ): Decision {
   const resolved = resolveRequest(request, config);
   if (isOutcome(resolved)) throw new Error(`request did not resolve: ${resolved.message}`);
-  return decide({ request, resolved, workflows, now, config });
+  return decide({ request, resolved, workflows, now, config, ...(whole ? { whole } : {}) });
 }
 
 describe('resuming', () => {
@@ -461,7 +465,31 @@ describe('settling without a resume', () => {
     workflow.status!.offloadNodeStatusVersion = 'fnv:123';
     const decision = decideFor(prOpened(), [workflow]);
     expect(decision).toMatchObject({ phase: 'Failed', reason: Reason.OffloadedNodeStatus });
-    expect(decision.message).toContain('argo-server backend');
+    expect((decision as { message: string }).message).toContain('argo-server backend');
+  });
+
+  it('waits, and looks again soon, on node status argo-server could not give, until the deadline', () => {
+    const workflow = playWorkflow({ at: 0 });
+    workflow.status = { phase: 'Running', offloadNodeStatusVersion: 'fnv:123' };
+    workflow.projection = { bytes: 0, nodesBytes: 0, unavailable: 'argo-server answered HTTP 503' };
+    expect(decideFor(prOpened(), [workflow])).toMatchObject({
+      action: 'wait',
+      reason: Reason.NodeStatusUnavailable,
+      message: 'argo-server answered HTTP 503',
+      retryInMs: UNAVAILABLE_RETRY_MS,
+    });
+    const late = new Date(Date.parse('2019-05-15T15:21:00Z') + 3600_000);
+    expect(decideFor(prOpened(), [workflow], { now: late })).toMatchObject({
+      phase: 'Failed',
+      reason: Reason.NodeStatusUnavailable,
+    });
+    // Another run of the task that can be read is decided as usual.
+    const older = playWorkflow({ name: 'play-42-old', at: 0, created: '2019-04-01T09:00:00Z' });
+    workflow.metadata.creationTimestamp = '2019-04-01T08:00:00Z';
+    expect(decideFor(prOpened(), [workflow, older])).toMatchObject({
+      action: 'resume',
+      workflowName: 'play-42-old',
+    });
   });
 
   it('waits on an offloaded workflow whose label says it is at an earlier stage', () => {
@@ -498,7 +526,21 @@ describe('validation rules', () => {
       { field: 'github.sender', operator: 'In', values: ['Codertocat'] },
       { field: "workflow.metadata.labels['task-id']", operator: 'Matches', value: '^[0-9]+$' },
     ]);
-    expect(decideFor(request, [playWorkflow()]).action).toBe('resume');
+    const workflow = playWorkflow();
+    // Workflow rules read the workflow whole: first the decision asks for it, as the cache saw it.
+    expect(decideFor(request, [workflow])).toEqual({
+      action: 'read',
+      workflowName: 'play-42-abcde',
+      workflowUid: workflow.metadata.uid,
+      resourceVersion: workflow.metadata.resourceVersion,
+    });
+    expect(decideFor(request, [workflow], { whole: workflow }).action).toBe('resume');
+  });
+
+  it('reads nothing whole for a request whose workflow is not ready to resume', () => {
+    const request = withRules([{ field: "workflow.metadata.labels['team']", operator: 'Exists' }]);
+    expect(decideFor(request, [playWorkflow({ at: 1 })]).action).toBe('complete');
+    expect(decideFor(request, [playWorkflow({ at: -1 })]).action).toBe('wait');
   });
 
   it('fails a request whose own rules fail before looking at workflows', () => {
@@ -520,7 +562,7 @@ describe('validation rules', () => {
 
   it('fails on workflow rules against the workflow it would resume', () => {
     const request = withRules([{ field: "workflow.metadata.labels['team']", operator: 'Exists' }]);
-    expect(decideFor(request, [playWorkflow()])).toMatchObject({
+    expect(decideFor(request, [playWorkflow()], { whole: playWorkflow() })).toMatchObject({
       action: 'complete',
       phase: 'Failed',
       reason: Reason.ValidationFailed,

@@ -5,7 +5,9 @@
 import type { ResumeRequest, ResumeRequestStatus } from '../../src/api/resume-request.js';
 import type { Workflow } from '../../src/api/workflow.js';
 import type { ResumeBackend, ResumeResult, ResumeTarget } from '../../src/backends/backend.js';
+import { offloadedNodesReader } from '../../src/controller/offloaded-nodes.js';
 import { MAX_STALLED_TURNS, Reconciler, type ReconcilerContext } from '../../src/controller/reconciler.js';
+import { projectWorkflow } from '../../src/controller/workflow-projection.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
@@ -43,6 +45,8 @@ function harness(options: {
   maxAttempts?: number;
   stopOlderDuplicates?: boolean;
   hydrate?: (namespace: string, name: string) => Promise<Workflow>;
+  /** What a whole read of a workflow answers; `workflows` when absent. */
+  whole?: Workflow[];
   others?: ResumeRequest[];
   /** Both default to on here, so every Event a turn may record is seen. */
   succeededEvents?: boolean;
@@ -53,6 +57,7 @@ function harness(options: {
   const events: string[] = [];
   const targets: ResumeTarget[] = [];
   const deleted: string[] = [];
+  const reads: string[] = [];
   const steps = [...(options.backend ?? [])];
   const backend: ResumeBackend = {
     name: 'test',
@@ -85,7 +90,20 @@ function harness(options: {
       delete: async (r) => void deleted.push(r.metadata.name!),
       unsettledOfTask: () => options.others ?? [],
     },
-    workflows: { candidates: () => options.workflows ?? [], readWhole: async () => options.workflows ?? [] },
+    workflows: {
+      candidates: () => options.workflows ?? [],
+      readOne: async (_namespace, name) => {
+        reads.push(name);
+        return (options.whole ?? options.workflows)?.find((w) => w.metadata.name === name);
+      },
+      complete: offloadedNodesReader(backend, (whole) =>
+        projectWorkflow(whole, defaultDomainConfig, {
+          maxNodes: 100,
+          maxInflatedBytes: 1 << 20,
+          maxBytes: 1 << 20,
+        }),
+      ),
+    },
     statusWriter: { write: async (_r, status) => (writes.push(status), request(status)) },
     events: { record: async (_target, type, reason) => void events.push(`${type} ${reason}`) },
     backend,
@@ -107,6 +125,7 @@ function harness(options: {
     targets,
     deleted,
     stopped,
+    reads,
   };
 }
 
@@ -276,6 +295,72 @@ describe('Reconciler', () => {
     await withHydrate.reconcile();
     expect(hydrated).toEqual([whole.metadata.name]);
     expect(withHydrate.writes).toEqual([expect.objectContaining({ phase: 'Succeeded', reason: 'Resumed' })]);
+  });
+
+  it('fails only the offloaded workflow argo-server cannot give: that request waits, and looks again soon', async () => {
+    const whole = waiting();
+    const offloaded: Workflow = { ...whole, status: { phase: 'Running', offloadNodeStatusVersion: 'fnv:1' } };
+    const h = harness({
+      request: request(),
+      workflows: [offloaded],
+      hydrate: async () => {
+        throw Object.assign(new Error('argo-server answered HTTP 503'), { code: 503 });
+      },
+    });
+    const result = await h.reconcile();
+    expect(h.writes).toEqual([
+      expect.objectContaining({
+        phase: 'Waiting',
+        reason: 'NodeStatusUnavailable',
+        message: expect.stringContaining('could not be read through argo-server'),
+      }),
+    ]);
+    expect(result).toEqual({ kind: 'requeue', afterMs: 10_000 });
+    // An answer the cache's projection refuses counts against that workflow the same way.
+    const unreadable = structuredClone(whole);
+    unreadable.status!.nodes = { x: null } as never;
+    const refused = harness({ request: request(), workflows: [offloaded], hydrate: async () => unreadable });
+    await refused.reconcile();
+    expect(refused.writes).toEqual([
+      expect.objectContaining({
+        reason: 'NodeStatusUnavailable',
+        message: expect.stringContaining('is not a node'),
+      }),
+    ]);
+  });
+
+  it('reads only the workflow to be resumed whole for workflow rules, and decides again when it moved on', async () => {
+    const rules = request();
+    rules.spec.validationRules = [{ field: "workflow.metadata.labels['team']", operator: 'Exists' }];
+    const cached = waiting();
+    const other = {
+      ...waiting(),
+      metadata: { ...waiting().metadata, name: 'play-other', creationTimestamp: '2019-01-01T00:00:00Z' },
+    };
+    const fresh = structuredClone(cached);
+    fresh.metadata.labels = { ...fresh.metadata.labels, team: 'a' };
+    const h = harness({
+      request: rules,
+      workflows: [cached, other],
+      whole: [fresh],
+      backend: [{ outcome: 'resumed' }],
+    });
+    await h.reconcile();
+    expect(h.reads).toEqual([cached.metadata.name]);
+    expect(h.writes).toEqual([expect.objectContaining({ phase: 'Succeeded', reason: 'Resumed' })]);
+
+    const moved = structuredClone(fresh);
+    moved.metadata.resourceVersion = '99999';
+    const lagging = harness({ request: rules, workflows: [cached], whole: [moved] });
+    expect(await lagging.reconcile()).toEqual({
+      kind: 'decide-again',
+      detail: expect.stringContaining('99999'),
+    });
+    expect(lagging.writes).toEqual([]);
+    const gone = harness({ request: rules, workflows: [cached], whole: [] });
+    expect(await gone.reconcile()).toEqual({ kind: 'decide-again', detail: expect.stringContaining('gone') });
+    expect(await gone.reconcile(MAX_STALLED_TURNS - 1)).toEqual(expect.objectContaining({ kind: 'settled' }));
+    expect(gone.writes).toEqual([expect.objectContaining({ phase: 'Failed', reason: 'NoProgress' })]);
   });
 
   it('waits for a workflow that does not exist yet, writing the status once', async () => {
