@@ -69,8 +69,8 @@ const settingsSchema = z
     // What the workflow cache may hold (characters of its copies as JSON), per namespace and in
     // all: a workflow that does not fit is skipped and reported, so one tenant cannot take the
     // memory the others need. The defaults hold tens of thousands of play workflows.
-    maxCachedWorkflowBytes: int(1 << 20, 4 << 30).default(64 << 20),
-    maxCachedWorkflowBytesPerNamespace: int(64 << 10, 4 << 30).default(8 << 20),
+    maxCachedWorkflowBytes: int(1 << 20, 4 * 1024 ** 3).default(64 << 20),
+    maxCachedWorkflowBytesPerNamespace: int(64 << 10, 4 * 1024 ** 3).default(8 << 20),
     // A resume is two writes: the workflow and the request's status, which says what happened.
     // An Event for each request that succeeded, and one on the workflow for each resume, are a
     // write more each, for those who read `kubectl describe`. Requests that wait, are retried,

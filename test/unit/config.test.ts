@@ -38,6 +38,18 @@ describe('loadConfig', () => {
     ).toBe(2);
   });
 
+  it('takes cache budgets up to 4 GiB', () => {
+    const config = loadConfig(['--max-cached-workflow-bytes=4294967296'], {
+      WRO_MAX_CACHED_WORKFLOW_BYTES_PER_NAMESPACE: '1073741824',
+    });
+    expect(config.maxCachedWorkflowBytes).toBe(4 * 1024 ** 3);
+    expect(config.maxCachedWorkflowBytesPerNamespace).toBe(1024 ** 3);
+    expect(loadConfig([], {})).toMatchObject({
+      maxCachedWorkflowBytes: 64 << 20,
+      maxCachedWorkflowBytesPerNamespace: 8 << 20,
+    });
+  });
+
   it('reads WRO_* variables and lets flags win over them', () => {
     const config = loadConfig(['--concurrency=4', '--namespaces=team-a, team-b'], {
       WRO_CONCURRENCY: '16',
