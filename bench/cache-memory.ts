@@ -41,7 +41,7 @@ function requestAsStored(i: number): unknown {
         occurredAt: '2026-11-25T10:00:00Z',
         sender: 'octocat',
       },
-      eventPayload: { pull_request: { body: 'x'.repeat(2000), number: i } },
+      eventPayload: { 'pull_request.body': 'x'.repeat(1000), 'pull_request.number': String(i) },
     },
     status: {
       phase: 'Succeeded',

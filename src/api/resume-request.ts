@@ -58,6 +58,16 @@ const text = (max: number, pattern?: string) =>
 const patterned = (pattern: string, max: number) => text(max, pattern);
 const timestamp = () => z.iso.datetime({ offset: true });
 
+/** Code points of a map's keys and values together, as the CRD's CEL rule counts them. */
+const textTotal = (map: Record<string, string>) =>
+  Object.entries(map).reduce((sum, [key, value]) => sum + codePointLength(key) + codePointLength(value), 0);
+/** Code points of a rule's texts, as the CRD's CEL rule counts them. */
+const ruleText = (rule: { field: string; value?: string; values?: string[]; message?: string }) =>
+  codePointLength(rule.field) +
+  codePointLength(rule.value ?? '') +
+  codePointLength(rule.message ?? '') +
+  (rule.values ?? []).reduce((sum, value) => sum + codePointLength(value), 0);
+
 export const githubFactsSchema = z.object({
   deliveryId: patterned(syntax.DELIVERY_ID_PATTERN, syntax.DELIVERY_ID_MAX).optional(),
   event: z.enum(GITHUB_EVENTS),
@@ -102,9 +112,15 @@ export const resumeRequestSpecSchema = z
     repository: patterned(syntax.REPOSITORY_PATTERN, syntax.REPOSITORY_MAX).optional(),
     github: githubFactsSchema.optional(),
     eventPayload: z
-      .record(z.string(), z.unknown())
+      .record(
+        patterned(syntax.EVENT_PAYLOAD_KEY_PATTERN, syntax.EVENT_PAYLOAD_KEY_MAX),
+        text(syntax.EVENT_PAYLOAD_VALUE_MAX),
+      )
       .refine((payload) => Object.keys(payload).length <= syntax.EVENT_PAYLOAD_MAX_PROPERTIES, {
         message: `must have at most ${syntax.EVENT_PAYLOAD_MAX_PROPERTIES} properties`,
+      })
+      .refine((payload) => textTotal(payload) <= syntax.FIELD_TEXT_TOTAL_MAX, {
+        message: `must hold at most ${syntax.FIELD_TEXT_TOTAL_MAX} characters in all`,
       })
       .meta({ maxProperties: syntax.EVENT_PAYLOAD_MAX_PROPERTIES })
       .optional(),
@@ -119,9 +135,21 @@ export const resumeRequestSpecSchema = z
       .refine((parameters) => Object.keys(parameters).length <= syntax.PARAMETERS_MAX_PROPERTIES, {
         message: `must have at most ${syntax.PARAMETERS_MAX_PROPERTIES} parameters`,
       })
+      .refine((parameters) => textTotal(parameters) <= syntax.FIELD_TEXT_TOTAL_MAX, {
+        message: `must hold at most ${syntax.FIELD_TEXT_TOTAL_MAX} characters in all`,
+      })
       .meta({ maxProperties: syntax.PARAMETERS_MAX_PROPERTIES })
       .optional(),
-    validationRules: z.array(validationRuleSchema).max(syntax.RULES_MAX_ITEMS).optional(),
+    validationRules: z
+      .array(validationRuleSchema)
+      .max(syntax.RULES_MAX_ITEMS)
+      .refine(
+        (rules) => rules.reduce((sum, rule) => sum + ruleText(rule), 0) <= syntax.FIELD_TEXT_TOTAL_MAX,
+        {
+          message: `must hold at most ${syntax.FIELD_TEXT_TOTAL_MAX} characters in all`,
+        },
+      )
+      .optional(),
   })
   .refine(
     (spec) => spec.taskId !== undefined || spec.github !== undefined || spec.workflowName !== undefined,
@@ -134,7 +162,7 @@ export const conditionSchema = z.object({
   type: patterned(syntax.REASON_PATTERN, syntax.REASON_MAX),
   status: z.enum(['True', 'False', 'Unknown']),
   reason: patterned(syntax.REASON_PATTERN, syntax.REASON_MAX),
-  message: text(syntax.MESSAGE_MAX),
+  message: text(syntax.STATUS_ITEM_MAX),
   lastTransitionTime: timestamp(),
   observedGeneration: z.int().min(0).optional(),
 });
@@ -148,14 +176,14 @@ export const resumeRequestStatusSchema = z.object({
   taskId: patterned(syntax.LABEL_VALUE_PATTERN, syntax.LABEL_VALUE_MAX).optional(),
   eventType: z.enum(EVENT_TYPES).optional(),
   workflowName: patterned(syntax.OBJECT_NAME_PATTERN, syntax.OBJECT_NAME_MAX).optional(),
-  resumedNode: text(syntax.MESSAGE_MAX).optional(),
+  resumedNode: text(syntax.STATUS_ITEM_MAX).optional(),
   attempts: z.int().min(0).max(syntax.ATTEMPTS_MAX).optional(),
   retryDelays: z
     .array(patterned(syntax.DURATION_PATTERN, syntax.DURATION_MAX))
     .max(syntax.STATUS_LIST_MAX_ITEMS)
     .optional(),
   lastError: text(syntax.MESSAGE_MAX).optional(),
-  validationErrors: z.array(text(syntax.MESSAGE_MAX)).max(syntax.STATUS_LIST_MAX_ITEMS).optional(),
+  validationErrors: z.array(text(syntax.STATUS_ITEM_MAX)).max(syntax.VALIDATION_ERRORS_MAX_ITEMS).optional(),
   candidates: nameList().optional(),
   startTime: timestamp().optional(),
   resumeTime: timestamp().optional(),

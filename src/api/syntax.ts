@@ -50,12 +50,31 @@ export const RULE_VALUES_MAX_ITEMS = 50;
 export const RULES_MAX_ITEMS = 20;
 export const RULE_MESSAGE_MAX = 256;
 
+/**
+ * eventPayload is a flat map of strings: a rule's `event.<path>` reads the value stored under its
+ * path with `.` between the steps (`event.pull_request.base.ref` reads `pull_request.base.ref`).
+ */
 export const EVENT_PAYLOAD_MAX_PROPERTIES = 64;
+export const EVENT_PAYLOAD_KEY_PATTERN = '^[A-Za-z0-9_./-]+$';
+export const EVENT_PAYLOAD_KEY_MAX = 256;
+export const EVENT_PAYLOAD_VALUE_MAX = 1024;
+/**
+ * Characters that each of the spec's fields that can grow (resumeParameters, validationRules,
+ * eventPayload) may hold in all, keys included. With every other limit here, a whole request,
+ * spec and status, stays under 750 KiB as the API server stores it (six bytes a character at
+ * worst), well inside what etcd stores (1.5 MiB), whatever its spec holds and whatever status
+ * the operator writes.
+ */
+export const FIELD_TEXT_TOTAL_MAX = 16_384;
 
 /** CamelCase, as every status reason is. */
 export const REASON_PATTERN = '^[A-Z][A-Za-z0-9]*$';
 export const REASON_MAX = 64;
 export const MESSAGE_MAX = 4096;
+/** Each validation error, the resumed node's name and each condition's message. */
+export const STATUS_ITEM_MAX = 1024;
+/** One per failed rule, and a request has at most RULES_MAX_ITEMS rules. */
+export const VALIDATION_ERRORS_MAX_ITEMS = 20;
 /** Durations as the operator writes them: `250ms`, `2.1s`, `3m`. */
 export const DURATION_PATTERN = '^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$';
 export const DURATION_MAX = 32;

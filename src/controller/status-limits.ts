@@ -1,6 +1,7 @@
 // Every status the operator writes fits the CRD's own limits, so the API server never refuses it
-// with 422: a refused status would leave the request without a phase, retried forever and never
-// cleaned up. What honest content can overflow (a message listing a hundred conflicting labels,
+// with 422, and those limits keep request and status together within what etcd stores (see
+// FIELD_TEXT_TOTAL_MAX in api/syntax.ts): a refused status would leave the request without a
+// phase, retried forever and never cleaned up. What honest content can overflow (a message listing a hundred conflicting labels,
 // more candidates than the list holds) is clipped here, lengths counted as the API server counts
 // them, and the clipping says how much was left out.
 import type { ResumeRequestStatus } from '../api/resume-request.js';
@@ -26,12 +27,13 @@ export function fitStatus(status: ResumeRequestStatus): ResumeRequestStatus {
   const fitted: ResumeRequestStatus = { ...status };
   if (fitted.message !== undefined) fitted.message = clipText(fitted.message, syntax.MESSAGE_MAX);
   if (fitted.lastError !== undefined) fitted.lastError = clipText(fitted.lastError, syntax.MESSAGE_MAX);
-  if (fitted.resumedNode !== undefined) fitted.resumedNode = clipText(fitted.resumedNode, syntax.MESSAGE_MAX);
+  if (fitted.resumedNode !== undefined)
+    fitted.resumedNode = clipText(fitted.resumedNode, syntax.STATUS_ITEM_MAX);
   if (fitted.validationErrors !== undefined)
     fitted.validationErrors = clipList(
       fitted.validationErrors,
-      syntax.STATUS_LIST_MAX_ITEMS,
-      syntax.MESSAGE_MAX,
+      syntax.VALIDATION_ERRORS_MAX_ITEMS,
+      syntax.STATUS_ITEM_MAX,
     );
   if (fitted.candidates !== undefined)
     fitted.candidates = clipList(fitted.candidates, syntax.STATUS_LIST_MAX_ITEMS, syntax.OBJECT_NAME_MAX);
@@ -41,6 +43,6 @@ export function fitStatus(status: ResumeRequestStatus): ResumeRequestStatus {
   if (fitted.conditions !== undefined)
     fitted.conditions = fitted.conditions
       .slice(-syntax.CONDITIONS_MAX_ITEMS)
-      .map((condition) => ({ ...condition, message: clipText(condition.message, syntax.MESSAGE_MAX) }));
+      .map((condition) => ({ ...condition, message: clipText(condition.message, syntax.STATUS_ITEM_MAX) }));
   return fitted;
 }

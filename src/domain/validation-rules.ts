@@ -1,6 +1,8 @@
 // spec.validationRules: extra checks a request makes on the event it carries or on the workflow
 // it would resume. A field is `workflow.<path>`, `event.<path>` (spec.eventPayload) or
 // `github.<path>` (spec.github); path steps are `.key`, `['key/with.dots']` or `[index]`.
+// spec.eventPayload is a flat map of strings: `event.<path>` reads the value stored under the
+// path's steps joined with `.` (`event.pull_request.base.ref` reads `pull_request.base.ref`).
 import type { GithubFacts, ValidationRule } from '../api/resume-request.js';
 import type { Workflow } from '../api/workflow.js';
 import { codePointLength } from '../api/text-length.js';
@@ -41,6 +43,14 @@ function lookup(root: unknown, path: readonly (string | number)[]): unknown {
     current = (current as Record<string | number, unknown>)[key];
   }
   return current;
+}
+
+function eventValue(
+  payload: Record<string, unknown> | undefined,
+  path: readonly (string | number)[],
+): unknown {
+  const key = path.join('.');
+  return payload !== undefined && Object.hasOwn(payload, key) ? payload[key] : undefined;
 }
 
 /** Scalars compare as their string form; objects and lists do not compare at all. */
@@ -121,7 +131,11 @@ export function evaluateRules(
       continue;
     }
     if ((field.source === 'workflow') !== (scope === 'workflow')) continue;
-    const problem = check(rule, lookup(subjects[field.source], field.path), budget);
+    const value =
+      field.source === 'event'
+        ? eventValue(subjects.event, field.path)
+        : lookup(subjects[field.source], field.path);
+    const problem = check(rule, value, budget);
     if (problem)
       failures.push(
         rule.message ? `${rule.field}: ${rule.message} (${problem})` : `${rule.field} ${problem}`,

@@ -2,10 +2,17 @@
 // stored, and every hostile or malformed one is refused at admission with a message that names
 // the offending field.
 import { ApiException } from '@kubernetes/client-node';
+import { mergePatch } from '../../src/runtime/api-call.js';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../../src/api/resume-request.js';
 import { createNamespace, kubectl, kubectlOk } from '../support/plane.js';
 import { customObjects } from '../support/workflows.js';
-import { acceptedSpecs, rejectedSpecs } from '../fixtures/resume-request-cases.js';
+import {
+  acceptedSpecs,
+  largestSpec,
+  largestStatus,
+  rejectedSpecs,
+  storedBytes,
+} from '../fixtures/resume-request-cases.js';
 
 const api = { group: GROUP, version: VERSION, plural: PLURAL } as const;
 let namespace: string;
@@ -50,6 +57,20 @@ describe('admission of ResumeRequests', () => {
       expect(await refusal(spec)).toContain(`${field}:`);
     },
   );
+
+  it('stores the largest request with the largest status the operator writes', async () => {
+    const stored = await create(largestSpec, 'largest');
+    expect(stored.spec).toEqual(largestSpec);
+    const status = largestStatus();
+    const written = (await customObjects().patchNamespacedCustomObjectStatus(
+      { ...api, namespace, name: 'largest', body: { status } },
+      mergePatch,
+    )) as { status: unknown };
+    expect(written.status).toEqual(status);
+    const read = await customObjects().getNamespacedCustomObject({ ...api, namespace, name: 'largest' });
+    // etcd's default limit is 1.5 MiB per object: most of a megabyte is left for metadata.
+    expect(storedBytes(read)).toBeLessThan(800 * 1024);
+  });
 
   it('refuses a request without spec', async () => {
     const result = await kubectl(

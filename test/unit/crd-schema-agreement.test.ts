@@ -13,7 +13,7 @@ import {
   resumeRequestStatusSchema,
   VERSION,
 } from '../../src/api/resume-request.js';
-import { acceptedSpecs, rejectedSpecs } from '../fixtures/resume-request-cases.js';
+import { acceptedSpecs, largestSpec, rejectedSpecs } from '../fixtures/resume-request-cases.js';
 
 type Schema = {
   type?: string;
@@ -210,6 +210,11 @@ describe('the ResumeRequest CRD', () => {
 describe('the zod spec schema on the shared fixtures', () => {
   it.each(acceptedSpecs.map((c) => [c.name, c] as const))('accepts %s', (_name, { spec }) => {
     const parsed = resumeRequestSpecSchema.safeParse(spec);
+    expect(parsed.success ? 'accepted' : describeIssues(parsed.error)).toBe('accepted');
+  });
+
+  it('accepts a spec at every limit at once', () => {
+    const parsed = resumeRequestSpecSchema.safeParse(largestSpec);
     expect(parsed.success ? 'accepted' : describeIssues(parsed.error)).toBe('accepted');
   });
 

@@ -516,7 +516,7 @@ describe('validation rules', () => {
   const withRules = (validationRules: unknown[]) => {
     const request = prOpened();
     request.spec.validationRules = validationRules as ResumeRequest['spec']['validationRules'];
-    request.spec.eventPayload = { pull_request: { base: { ref: 'main' } } };
+    request.spec.eventPayload = { 'pull_request.base.ref': 'main' };
     return request;
   };
 

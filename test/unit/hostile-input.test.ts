@@ -60,6 +60,13 @@ const nested = (depth: number): Record<string, unknown> => {
   return value;
 };
 
+/** Payloads as the schema admits them (flat, keys a rule path names), up to and past its budget. */
+const flatPayloadArb = fc.dictionary(
+  fc.constantFrom('title', 'pull_request.base.ref', 'pull_request.title', 'a', 'b', 'c', 'd', 'e'),
+  atMost(syntax.EVENT_PAYLOAD_VALUE_MAX),
+  { maxKeys: 8 },
+);
+
 const githubArb = fc.record(
   {
     deliveryId: maybe(atMost(syntax.DELIVERY_ID_MAX)),
@@ -87,6 +94,8 @@ const ruleFields = {
     'github.labels[0]',
     'event.pull_request.pull_request.pull_request.leaf',
     'event.pull_request',
+    'event.pull_request.base.ref',
+    'event.title',
     "workflow.metadata.labels['task-id']",
     'workflow.status.nodes',
   ),
@@ -110,7 +119,9 @@ const specArb = fc.record(
     nodeFieldSelector: maybe(
       fc.oneof(fc.constant('displayName=wait-pr-created'), atMost(syntax.SELECTOR_MAX)),
     ),
-    eventPayload: maybe(fc.constantFrom(nested(3), nested(2000), { title: astral(4096) })),
+    eventPayload: maybe(
+      fc.oneof(fc.constantFrom(nested(3), nested(2000), { title: astral(4096) }), flatPayloadArb),
+    ),
     validationRules: maybe(fc.array(ruleArb, { maxLength: syntax.RULES_MAX_ITEMS })),
   },
   { requiredKeys: [] },
@@ -126,7 +137,10 @@ const resolvableArb = fc.record({
     title: atMost(syntax.TITLE_MAX),
     labels: fc.array(atMost(syntax.GITHUB_LABEL_MAX), { maxLength: syntax.GITHUB_LABELS_MAX_ITEMS }),
   }),
-  eventPayload: fc.constantFrom(nested(3), nested(2000), { title: astral(4096) }),
+  eventPayload: fc.oneof(
+    { weight: 1, arbitrary: fc.constantFrom(nested(3), nested(2000)) },
+    { weight: 6, arbitrary: flatPayloadArb },
+  ),
   validationRules: fc.array(wellFormedRuleArb, { maxLength: syntax.RULES_MAX_ITEMS }),
 });
 

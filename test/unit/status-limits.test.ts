@@ -4,6 +4,7 @@ import * as syntax from '../../src/api/syntax.js';
 import { codePointLength } from '../../src/api/text-length.js';
 import { clipText, fitStatus } from '../../src/controller/status-limits.js';
 import { statusPatch } from '../../src/controller/status-writer.js';
+import { largestSpec, largestStatus, storedBytes } from '../fixtures/resume-request-cases.js';
 
 const fitsTheCrd = (status: unknown) => {
   const parsed = resumeRequestStatusSchema.safeParse(status);
@@ -34,8 +35,19 @@ describe('statuses fitted to the CRD limits', () => {
     expect(codePointLength(fitted.lastError!)).toBe(syntax.MESSAGE_MAX);
     expect(fitted.candidates).toHaveLength(syntax.STATUS_LIST_MAX_ITEMS);
     expect(fitted.candidates!.at(-1)).toBe('… and 71 more');
-    expect(fitted.validationErrors!.at(-1)).toBe('… and 11 more');
+    expect(fitted.validationErrors).toHaveLength(syntax.VALIDATION_ERRORS_MAX_ITEMS);
+    expect(fitted.validationErrors!.at(-1)).toBe('… and 41 more');
+    expect(codePointLength(fitted.validationErrors![0]!)).toBe(syntax.STATUS_ITEM_MAX);
     expect(fitted.retryDelays).toEqual(overflowing.retryDelays.slice(-syntax.STATUS_LIST_MAX_ITEMS));
+  });
+
+  it('stays, at its largest, within what a request may add to what etcd stores', () => {
+    const largest = largestStatus();
+    expect(fitsTheCrd(largest)).toBe('fits');
+    expect(largest.validationErrors).toHaveLength(syntax.VALIDATION_ERRORS_MAX_ITEMS);
+    expect(storedBytes({ status: largest })).toBeLessThan(400 * 1024);
+    // With the largest spec, both together leave etcd's 1.5 MiB most of a megabyte for metadata.
+    expect(storedBytes({ spec: largestSpec, status: largest })).toBeLessThan(800 * 1024);
   });
 
   it('leaves a status within the limits unchanged', () => {
