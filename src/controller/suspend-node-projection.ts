@@ -34,7 +34,12 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** The text cut to NODE_TEXT_MAX, marked with `…` when something was left out. */
 function bounded(text: string): { text: string; cut: boolean } {
-  if (text.length <= NODE_TEXT_MAX || codePointLength(text) <= NODE_TEXT_MAX) return { text, cut: false };
+  // A code point is one or two UTF-16 units: only a text of up to twice the limit needs counting,
+  // and a message of megabytes is never walked through.
+  const fits =
+    text.length <= NODE_TEXT_MAX ||
+    (text.length <= 2 * NODE_TEXT_MAX && codePointLength(text) <= NODE_TEXT_MAX);
+  if (fits) return { text, cut: false };
   return { text: clipCodePoints(text, NODE_TEXT_MAX) + ELLIPSIS, cut: true };
 }
 
