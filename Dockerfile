@@ -3,6 +3,11 @@
 # same file with stand-in bases made locally (hack/image), for machines without a registry.
 ARG BUILD_IMAGE=docker.io/library/node:24-bookworm-slim
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
+# The release this source is (package.json's version; a test keeps them equal), the commit it was
+# built from and that commit's time: the image's OCI labels and the operator's build info.
+ARG VERSION=0.2.0
+ARG REVISION=unknown
+ARG CREATED=
 
 FROM ${BUILD_IMAGE} AS build
 # Behind a TLS-inspecting proxy, mount its CA bundle into the build and name it here.
@@ -15,12 +20,19 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY esbuild.config.mjs ./
 COPY src ./src
-RUN node esbuild.config.mjs
+ARG REVISION
+RUN SOURCE_REVISION=${REVISION} node esbuild.config.mjs
 
 FROM ${RUNTIME_IMAGE}
+ARG VERSION
+ARG REVISION
+ARG CREATED
 LABEL org.opencontainers.image.title="workflow-resume-operator" \
   org.opencontainers.image.description="Resumes suspended Argo Workflows when GitHub pull-request events arrive" \
-  org.opencontainers.image.licenses="Apache-2.0"
+  org.opencontainers.image.licenses="Apache-2.0" \
+  org.opencontainers.image.version="${VERSION}" \
+  org.opencontainers.image.revision="${REVISION}" \
+  org.opencontainers.image.created="${CREATED}"
 WORKDIR /app
 COPY --from=build /src/dist/operator.mjs /src/dist/operator.mjs.map ./
 USER 65532:65532

@@ -3,9 +3,15 @@
 // user, and a kubeconfig for the operator's ServiceAccount mounted read-only. It resumes a
 // workflow, serves /metrics, and gives its lease up on SIGTERM.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GenericContainer, getContainerRuntimeClient, Wait, type StartedTestContainer } from 'testcontainers';
+import {
+  GenericContainer,
+  getContainerRuntimeClient,
+  ImageName,
+  Wait,
+  type StartedTestContainer,
+} from 'testcontainers';
 import { freePort } from '../../bench/free-port.js';
 import { createNamespace, plane, projectRoot, waitFor } from '../support/plane.js';
 import { operatorKubeconfigPath } from '../support/operator.js';
@@ -14,6 +20,9 @@ import { createWorkflow, customObjects, playWorkflow, waitForSuspendAt } from '.
 
 const image = process.env.OPERATOR_IMAGE ?? 'localhost/workflow-resume-operator:dev';
 const leaseNamespace = 'workflow-resume-system';
+const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string })
+  .version;
+const revision = execFileSync('git', ['-C', projectRoot, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
 
 /** testcontainers finds the engine through these (DOCKER_HOST, no Ryuk); the script sets it up. */
 function useContainerEngine(): void {
@@ -87,6 +96,24 @@ test('runs as its own non-root user on a read-only root file system', async () =
     "try { require('fs').writeFileSync('/app/probe', 'x') } catch (e) { console.log(process.getuid(), e.code) }",
   ]);
   expect(probe.output.trim()).toBe('65532 EROFS');
+});
+
+test('names its version and commit in its OCI labels and its build info', async () => {
+  const client = await getContainerRuntimeClient();
+  const labels = (await client.image.inspect(ImageName.fromString(image))).Config.Labels;
+  expect(labels).toMatchObject({
+    'org.opencontainers.image.version': version,
+    'org.opencontainers.image.revision': revision,
+    'org.opencontainers.image.created': execFileSync(
+      'git',
+      ['-C', projectRoot, 'show', '-s', '--format=%cI'],
+      {
+        encoding: 'utf8',
+      },
+    ).trim(),
+  });
+  const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+  expect(metrics).toContain(`workflow_resume_build_info{version="${version}",revision="${revision}"} 1`);
 });
 
 test('resumes a workflow and serves its metrics', async () => {
