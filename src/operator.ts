@@ -10,6 +10,8 @@ import type { ResumeBackend } from './backends/backend.js';
 import { BreakerRegistry } from './resilience/breakers.js';
 import { EventRecorder } from './runtime/event-recorder.js';
 import { LeaderElector, kubernetesLeaseStore } from './runtime/leader-election.js';
+import type { PooledKubeConfig } from './runtime/pooled-kube-config.js';
+import { initialiseAlertSeries } from './controller/controller-metrics.js';
 import { Manager } from './controller/manager.js';
 import { StatusWriter } from './controller/status-writer.js';
 import type { Logger } from './observability/logger.js';
@@ -38,11 +40,12 @@ function createBackend(config: Config, kubeConfig: k8s.KubeConfig): ResumeBacken
 
 export async function startOperator(
   config: Config,
-  kubeConfig: k8s.KubeConfig,
+  kubeConfig: PooledKubeConfig,
   logger: Logger,
   onFatal: (reason: string) => void,
 ): Promise<Operator> {
   const metrics = createMetrics({ defaultMetrics: true });
+  kubeConfig.observeResponses((response) => metrics.restClientRequestsTotal.inc(response));
   const breakers = new BreakerRegistry(
     {
       consecutiveFailures: config.breakerConsecutiveFailures,
@@ -99,6 +102,7 @@ export async function startOperator(
         },
         {
           onStartedLeading: () => {
+            initialiseAlertSeries(metrics);
             metrics.isLeader.set(1);
             manager.start();
           },
@@ -116,9 +120,11 @@ export async function startOperator(
     healthy: () => true,
     // A standby is ready: it serves nothing until it leads. Without election this replica leads.
     ready: () => !(elector?.isLeader ?? true) || manager.ready,
+    beforeScrape: () => manager.sampleMetrics(),
   });
   if (elector) elector.start();
   else {
+    initialiseAlertSeries(metrics);
     metrics.isLeader.set(1);
     manager.start();
   }

@@ -6,6 +6,8 @@ import type { Registry } from 'prom-client';
 export interface Probes {
   healthy: () => boolean;
   ready: () => boolean;
+  /** Sets the gauges that are read from state rather than counted as things happen. */
+  beforeScrape?: () => void;
 }
 
 export function startServer(listen: string, registry: Registry, probes: Probes): Promise<Server> {
@@ -21,6 +23,7 @@ export function startServer(listen: string, registry: Registry, probes: Probes):
     if (path === '/healthz') return answer(probes.healthy());
     if (path === '/readyz') return answer(probes.ready());
     if (path === '/metrics') {
+      probes.beforeScrape?.();
       registry.metrics().then(
         (body) => {
           response.writeHead(200, { 'content-type': registry.contentType });

@@ -6,11 +6,12 @@ import { isTerminalPhase, type ResumeRequest } from '../api/resume-request.js';
 import type { Workflow } from '../api/workflow.js';
 import { classifyError, describeError } from '../domain/errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
+import { CONTROLLER_NAME, type Metrics } from '../observability/metrics.js';
 import { KeyedBackoff, type BackoffPolicy } from '../runtime/backoff.js';
 import { objectKey, type ChangeType } from '../runtime/reflector.js';
 import type { WorkQueue } from '../runtime/work-queue.js';
-import { expiresInMs, type TurnInput } from './reconciler.js';
+import type { TurnInput } from './reconciler.js';
+import { expiresInMs } from './retention.js';
 import type { ReconcileResult } from './result.js';
 import type { WakeUps } from './wake-ups.js';
 
@@ -27,8 +28,10 @@ export interface DispatcherOptions {
   ttlSecondsAfterFinished: number;
   now: () => Date;
   logger: Logger;
-  metrics: Pick<Metrics, 'reconcileErrorsTotal'>;
+  metrics: Pick<Metrics, 'reconcileErrorsTotal' | 'reconcileTotal' | 'reconcileTimeSeconds' | 'workqueue'>;
 }
+
+const controller = CONTROLLER_NAME;
 
 export class Dispatcher {
   private readonly errorBackoff: KeyedBackoff;
@@ -40,15 +43,25 @@ export class Dispatcher {
 
   /** One turn for `key`, and what follows from it. Never throws. */
   async process(key: string): Promise<void> {
-    const { queue, logger } = this.options;
+    const { queue, logger, metrics } = this.options;
     let result: ReconcileResult;
+    const stopTimer = metrics.reconcileTimeSeconds.startTimer({ controller });
     try {
       result = await this.options.reconcile({ key, stalledTurns: this.decideAgainBackoff.failuresOf(key) });
     } catch (error) {
+      stopTimer();
+      metrics.reconcileTotal.inc({ controller, result: 'error' });
       return this.failed(key, error);
     }
+    stopTimer();
+    metrics.reconcileTotal.inc({
+      controller,
+      result:
+        result.kind === 'requeue' ? 'requeue_after' : result.kind === 'decide-again' ? 'requeue' : 'success',
+    });
     this.errorBackoff.forget(key);
     if (result.kind === 'decide-again') {
+      metrics.workqueue.retriesTotal.inc({ name: controller, controller });
       const delay = this.decideAgainBackoff.next(key);
       logger.debug('target moved, deciding again', { request: key, retryInMs: delay, detail: result.detail });
       return queue.addAfter(key, delay);
@@ -73,6 +86,7 @@ export class Dispatcher {
     const kind = classifyError(error);
     this.options.metrics.reconcileErrorsTotal.inc({ kind });
     const delay = this.errorBackoff.next(key);
+    this.options.metrics.workqueue.retriesTotal.inc({ name: controller, controller });
     // A conflict or a vanished object means our read was stale (normally our own earlier
     // write): look again on fresh state, after the same per-key backoff as any other error so
     // that it can never spin. Other errors are API or programming errors, retried the same way

@@ -16,6 +16,13 @@ import { customObjectsListWatch } from '../runtime/list-watch.js';
 import { ByteBudget } from '../runtime/byte-budget.js';
 import { objectKey, Reflector, type ReflectorBudget } from '../runtime/reflector.js';
 import { WorkQueue } from '../runtime/work-queue.js';
+import {
+  recordRequestState,
+  recordUnfinishedWork,
+  requestState,
+  workQueueObserver,
+  recordQueueDepth,
+} from './controller-metrics.js';
 import { Dispatcher } from './dispatcher.js';
 import { offloadedNodesReader } from './offloaded-nodes.js';
 import { Reconciler, type ReconcilerContext } from './reconciler.js';
@@ -71,7 +78,8 @@ export class Manager {
     this.queue = new WorkQueue({
       concurrency: settings.concurrency,
       groupConcurrency: settings.namespaceConcurrency,
-      onDepthChange: (depth) => context.metrics.queueDepth.set(depth),
+      onDepthChange: (depth) => recordQueueDepth(context.metrics, depth),
+      observer: workQueueObserver(context.metrics.workqueue),
     });
     const scopes = settings.namespaces.length > 0 ? settings.namespaces : [undefined];
     const common = {
@@ -196,6 +204,21 @@ export class Manager {
       this.queue.start((key) => this.dispatcher.process(key));
     };
     startWorkers();
+  }
+
+  /** Sets the gauges read from the caches and the queue; called before each scrape. */
+  sampleMetrics(): void {
+    if (!this.started) return;
+    recordRequestState(
+      this.context.metrics,
+      requestState(
+        (function* (caches) {
+          for (const cache of caches) yield* cache.values();
+        })(this.requestCaches),
+        this.context.now(),
+      ),
+    );
+    recordUnfinishedWork(this.context.metrics.workqueue, this.queue.unfinishedWork());
   }
 
   /** Stops intake and waits up to `drainTimeoutMs` for reconciles in flight. */

@@ -92,10 +92,7 @@ export class ResumeStep {
       });
     }
     this.ctx.metrics.attemptsTotal.inc({ result: 'success' });
-    const created = Date.parse(request.metadata.creationTimestamp ?? '');
-    if (Number.isFinite(created)) {
-      this.ctx.metrics.durationSeconds.observe(Math.max(0, (now.getTime() - created) / 1000));
-    }
+    this.observeLatency(request.metadata.creationTimestamp, decidedOn, decision.nodeId, now);
     this.ctx.metrics.retryAttempts.observe(attemptNumber);
     log.info('resumed workflow', { workflow: workflowName, node: decision.nodeName, attempt: attemptNumber });
     await this.stopOlderDuplicates(namespace, decision.stopWorkflows ?? [], workflowName, log);
@@ -117,6 +114,28 @@ export class ResumeStep {
       resumeTime: now.toISOString(),
       attempts: attemptNumber,
     });
+  }
+
+  /**
+   * duration_seconds counts from the request's creation, so an event that came before its stage
+   * includes the wait; latency_seconds counts from when the resume became possible: the later of
+   * the request's creation and the suspend node's start (the stage being reached), which is what
+   * a latency objective can hold the operator to.
+   */
+  private observeLatency(
+    creationTimestamp: string | undefined,
+    decidedOn: Workflow | undefined,
+    nodeId: string,
+    now: Date,
+  ): void {
+    const created = Date.parse(creationTimestamp ?? '');
+    if (!Number.isFinite(created)) return;
+    const seconds = (from: number) => Math.max(0, (now.getTime() - from) / 1000);
+    this.ctx.metrics.durationSeconds.observe(seconds(created));
+    const reached = Date.parse(decidedOn?.status?.nodes?.[nodeId]?.startedAt ?? '');
+    this.ctx.metrics.latencySeconds.observe(
+      seconds(Number.isFinite(reached) ? Math.max(created, reached) : created),
+    );
   }
 
   /**

@@ -148,6 +148,11 @@ export class Reflector<T> {
     return this.store.get(`${namespace}/${name}`);
   }
 
+  /** Every cached object, for a look over the whole cache (metrics); not a copy. */
+  values(): IterableIterator<T> {
+    return this.store.values();
+  }
+
   private async run(): Promise<void> {
     let needsList = true;
     while (this.running) {

@@ -20,6 +20,25 @@ export interface WorkQueueOptions {
   groupOf?: (key: string) => string;
   /** Called with the number of keys ready to run whenever it changes. */
   onDepthChange?: (ready: number) => void;
+  /** Told of each key queued, taken by a worker and finished, as client-go's queue metrics are. */
+  observer?: WorkQueueObserver;
+  /** Milliseconds since some epoch; Date.now by default (tests pass a fake clock's). */
+  now?: () => number;
+}
+
+export interface WorkQueueObserver {
+  /** A key became ready (it was not queued already). */
+  added(): void;
+  /** A worker took a key that had been ready for `waitedMs`. */
+  started(waitedMs: number): void;
+  /** A worker finished a key after `workedMs`. */
+  finished(workedMs: number): void;
+}
+
+/** Work in progress at one moment: its total and its longest, in milliseconds. */
+export interface UnfinishedWork {
+  totalMs: number;
+  longestMs: number;
 }
 
 const namespaceOf = (key: string): string => {
@@ -60,8 +79,10 @@ export class WorkQueue {
   private readonly busy = new Map<string, number>();
   private readonly groupConcurrency: number;
   private readonly groupOf: (key: string) => string;
-  private readonly queued = new Set<string>();
-  private readonly processing = new Set<string>();
+  /** Ready keys and since when. */
+  private readonly queued = new Map<string, number>();
+  /** Keys being processed and since when. */
+  private readonly processing = new Map<string, number>();
   private readonly dirtyWhileProcessing = new Set<string>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly idleWaiters: Array<() => void> = [];
@@ -95,7 +116,7 @@ export class WorkQueue {
       return;
     }
     if (this.queued.has(key)) return;
-    this.queued.add(key);
+    this.queued.set(key, this.now());
     const group = this.groupOf(key);
     let keys = this.ready.get(group);
     if (!keys) {
@@ -105,6 +126,7 @@ export class WorkQueue {
     }
     keys.push(key);
     this.readyCount += 1;
+    this.options.observer?.added();
     this.reportDepth();
     this.dispatch();
   }
@@ -156,6 +178,22 @@ export class WorkQueue {
     return this.active;
   }
 
+  /** How long the keys being processed have been at it. */
+  unfinishedWork(): UnfinishedWork {
+    const now = this.now();
+    let totalMs = 0;
+    let longestMs = 0;
+    for (const since of this.processing.values()) {
+      totalMs += now - since;
+      longestMs = Math.max(longestMs, now - since);
+    }
+    return { totalMs, longestMs };
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
   /** Stops intake and resolves when in-flight work is done or `timeoutMs` has passed. */
   async shutdown(timeoutMs: number): Promise<boolean> {
     this.shuttingDown = true;
@@ -190,8 +228,10 @@ export class WorkQueue {
     while (this.active < this.options.concurrency && this.readyCount > 0) {
       const key = this.nextKey();
       if (key === undefined) return;
+      const now = this.now();
+      this.options.observer?.started(now - this.queued.get(key)!);
       this.queued.delete(key);
-      this.processing.add(key);
+      this.processing.set(key, now);
       this.active += 1;
       this.reportDepth();
       void this.process(handler, key);
@@ -224,6 +264,7 @@ export class WorkQueue {
     try {
       await handler(key);
     } finally {
+      this.options.observer?.finished(this.now() - this.processing.get(key)!);
       this.processing.delete(key);
       this.active -= 1;
       const group = this.groupOf(key);
