@@ -105,29 +105,190 @@ test('the Deployment runs the image non-root and read-only, two replicas under a
   expect(find(await template('wro-system', ['replicas=1']), 'PodDisruptionBudget')).toHaveLength(0);
 });
 
-test('the RBAC is the kustomize install’s, bound per namespace when namespaces are listed', async () => {
+test('the RBAC is the kustomize install’s: a ClusterRole, or Roles in the namespaces listed', async () => {
   const kustomizeRole = readYaml('config/rbac/cluster-role.yaml') as { rules: unknown };
   const leaderRole = parseAllDocuments(
     readFileSync(join(projectRoot, 'config/rbac/leader-election-role.yaml'), 'utf8'),
   )[0]!.toJS() as { rules: unknown };
   const all = await template('wro-system');
-  expect(one(all, 'ClusterRole').rules).toEqual(kustomizeRole.rules);
+  const operatorRole = find(all, 'ClusterRole').find(
+    (r) => r.metadata.name === 'wro-workflow-resume-operator',
+  );
+  expect(operatorRole?.rules).toEqual(kustomizeRole.rules);
   expect(one(all, 'Role').rules).toEqual(leaderRole.rules);
   expect(find(all, 'ClusterRoleBinding')).toHaveLength(1);
 
   const scoped = await template('wro-system', ['watchNamespaces={team-a,team-b}']);
   expect(find(scoped, 'ClusterRoleBinding')).toHaveLength(0);
+  expect(find(scoped, 'ClusterRole').map((r) => r.metadata.name)).not.toContain(
+    'wro-workflow-resume-operator',
+  );
+  const roles = find(scoped, 'Role').filter((r) => !r.metadata.name.endsWith('-leader-election'));
+  expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['team-a', 'team-b']);
+  for (const role of roles) expect(role.rules).toEqual(kustomizeRole.rules);
   expect(
     find(scoped, 'RoleBinding')
-      .map((b) => b.metadata.namespace)
+      .map((b) => `${b.metadata.namespace}/${(b.roleRef as { kind: string }).kind}`)
       .sort(),
-  ).toEqual(['team-a', 'team-b', 'wro-system']);
+  ).toEqual(['team-a/Role', 'team-b/Role', 'wro-system/Role']);
 });
 
-test('the alerts and the dashboard ship as they are tested, on metrics the operator exports', async () => {
+test('users who may view or edit a namespace may view or edit its ResumeRequests', async () => {
+  const roles = find(await template('wro-system'), 'ClusterRole');
+  type Role = { metadata: { labels: Record<string, string> }; rules: Array<{ verbs: string[] }> };
+  const view = roles.find((r) => r.metadata.name === 'wro-workflow-resume-operator-view') as unknown as Role;
+  const edit = roles.find((r) => r.metadata.name === 'wro-workflow-resume-operator-edit') as unknown as Role;
+  expect(view.metadata.labels['rbac.authorization.k8s.io/aggregate-to-view']).toBe('true');
+  expect(view.rules[0]!.verbs).toEqual(['get', 'list', 'watch']);
+  expect(edit.metadata.labels).toMatchObject({
+    'rbac.authorization.k8s.io/aggregate-to-edit': 'true',
+    'rbac.authorization.k8s.io/aggregate-to-admin': 'true',
+  });
+  expect(
+    find(await template('wro-system', ['rbac.aggregateToDefaultRoles=false']), 'ClusterRole'),
+  ).toHaveLength(1);
+});
+
+test('two releases name every cluster-scoped object and their leases apart', async () => {
+  const names = async (release: string) => {
+    const objects = parseAllDocuments(
+      await helm(['template', release, chart, '--namespace', 'shared', '--kube-version', KUBE_VERSION]),
+    )
+      .map((doc) => doc.toJS() as K8sObject | null)
+      .filter((o): o is K8sObject => o !== null);
+    const deployment = one(objects, 'Deployment');
+    return {
+      cluster: objects
+        .filter((o) => !o.metadata.namespace && o.kind !== 'CustomResourceDefinition')
+        .map((o) => `${o.kind}/${o.metadata.name}`),
+      lease: (deployment.spec.template.spec.containers[0].args as string[]).find((a) =>
+        a.startsWith('--lease-name='),
+      ),
+    };
+  };
+  const [a, b] = [await names('one'), await names('two')];
+  expect(a.cluster.length).toBeGreaterThan(0);
+  expect(a.cluster.filter((name) => b.cluster.includes(name))).toEqual([]);
+  expect(a.lease).toBe('--lease-name=one-workflow-resume-operator');
+  expect(b.lease).toBe('--lease-name=two-workflow-resume-operator');
+});
+
+test('the CRD is a template that upgrades with the release and survives its uninstall', async () => {
+  const crd = one(await template('wro-system'), 'CustomResourceDefinition');
+  const source = readYaml('crds/resume.workflows.dev_resumerequests.yaml') as { spec: unknown };
+  expect(crd.spec).toEqual(source.spec);
+  expect(crd.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+  expect(crd.metadata.labels['app.kubernetes.io/managed-by']).toBe('Helm');
+  expect(
+    one(await template('wro-system', ['crds.keep=false']), 'CustomResourceDefinition').metadata.annotations,
+  ).toEqual({});
+  expect(find(await template('wro-system', ['crds.install=false']), 'CustomResourceDefinition')).toHaveLength(
+    0,
+  );
+});
+
+test('extra flags, environment, volumes, a CA bundle, a digest, name overrides and probe settings', async () => {
+  const deployment = one(
+    await template('wro-system', [
+      'fullnameOverride=resumer',
+      'image.digest=sha256:' + 'a'.repeat(64),
+      'argoServer.caBundle.configMapName=argo-ca',
+      'extraArgs={--log-level=debug}',
+      'extraEnv[0].name=NODE_OPTIONS',
+      'extraEnv[0].value=--enable-source-maps',
+      'extraVolumes[0].name=scratch',
+      'extraVolumes[0].emptyDir.medium=Memory',
+      'extraVolumeMounts[0].name=scratch',
+      'extraVolumeMounts[0].mountPath=/scratch',
+      'readinessProbe.periodSeconds=1',
+      'podAntiAffinity=hard',
+    ]),
+    'Deployment',
+  );
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0];
+  expect(deployment.metadata.name).toBe('resumer');
+  expect(container.image).toBe(`ghcr.io/workflow-resume-operator/operator@sha256:${'a'.repeat(64)}`);
+  expect(container.args).toContain('--log-level=debug');
+  expect(container.args).toContain('--lease-name=resumer');
+  expect(container.env).toEqual(
+    expect.arrayContaining([
+      { name: 'NODE_OPTIONS', value: '--enable-source-maps' },
+      { name: 'NODE_EXTRA_CA_CERTS', value: '/etc/workflow-resume-operator/argo-server-ca/ca.crt' },
+    ]),
+  );
+  expect(container.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toEqual([
+    '/etc/workflow-resume-operator/argo-server-ca',
+    '/scratch',
+  ]);
+  expect(pod.volumes[0].configMap).toEqual({ name: 'argo-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] });
+  expect(container.readinessProbe).toEqual({
+    httpGet: { path: '/readyz', port: 'http' },
+    periodSeconds: 1,
+    timeoutSeconds: 2,
+    failureThreshold: 3,
+  });
+  expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+  const config = loadConfig(container.args, { WRO_LEASE_NAMESPACE: 'wro-system', WRO_IDENTITY: 'pod-0' });
+  expect(config).toMatchObject({ logLevel: 'debug', leaseName: 'resumer' });
+});
+
+test('two replicas are spread over nodes and zones by default, without ever blocking scheduling', async () => {
+  const pod = one(await template('wro-system'), 'Deployment').spec.template.spec;
+  expect(
+    pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm
+      .topologyKey,
+  ).toBe('kubernetes.io/hostname');
+  expect(pod.topologySpreadConstraints).toEqual([
+    expect.objectContaining({
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: 'ScheduleAnyway',
+    }),
+  ]);
+});
+
+test('helm test asks the metrics Service for a ready replica of the chart’s version, in the operator’s image', async () => {
+  const pod = find(await template('wro-system'), 'Pod')[0] as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const appVersion = (readYaml('charts/workflow-resume-operator/Chart.yaml') as { appVersion: string })
+    .appVersion;
+  expect(pod.metadata.annotations['helm.sh/hook']).toBe('test');
+  expect(pod.spec.containers[0].image).toBe(`ghcr.io/workflow-resume-operator/operator:${appVersion}`);
+  const script = pod.spec.containers[0].args[0] as string;
+  expect(script).toContain("const base = 'http://wro-workflow-resume-operator-metrics:8080'");
+  expect(script).toContain(`workflow_resume_build_info{version="${appVersion}"`);
+  expect(find(await template('wro-system', ['tests.enabled=false']), 'Pod')).toHaveLength(0);
+});
+
+test.each([
+  ['a typo in a setting', ['settings.concurency=4'], /additional properties 'concurency' not allowed/i],
+  ['a setting of the wrong type', ['settings.concurrency=many'], /concurrency/],
+  [
+    'the argo-server backend without its URL',
+    ['settings.backend=argo-server'],
+    /set settings.argoServerUrl too/,
+  ],
+  [
+    'two replicas without leader election',
+    ['settings.leaderElection=false'],
+    /every replica would reconcile/,
+  ],
+  [
+    'a renew deadline past the lease',
+    ['settings.renewDeadlineMs=20000'],
+    /renewDeadlineMs must be shorter than settings.leaseDurationMs/,
+  ],
+  [
+    'a CA bundle from two sources',
+    ['argoServer.caBundle.configMapName=a', 'argoServer.caBundle.secretName=b'],
+    /configMapName or secretName, not both/,
+  ],
+])('refuses %s with a message that says what to change', async (_case, sets, message) => {
+  await expect(render('wro-system', sets)).rejects.toThrow(message);
+});
+
+test('the alerts and the dashboard ship on metrics the operator exports', async () => {
   const objects = await template('wro-system', ALL_FEATURES);
-  const rules = readYaml('charts/workflow-resume-operator/files/prometheus-rules.yaml');
-  expect(one(objects, 'PrometheusRule').spec).toEqual(rules);
+  const rules = JSON.stringify(one(objects, 'PrometheusRule').spec);
   const dashboardFile = readFileSync(join(chart, 'files/dashboard.json'), 'utf8');
   const configMap = one(objects, 'ConfigMap');
   expect(configMap.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
@@ -140,7 +301,7 @@ test('the alerts and the dashboard ship as they are tested, on metrics the opera
       ),
     ].map((m) => m[1]),
   );
-  const used = [...dashboardFile.matchAll(/workflow_resume_\w+/g)].map((m) =>
+  const used = [...(dashboardFile + rules).matchAll(/workflow_resume_\w+/g)].map((m) =>
     m[0].replace(/_(bucket|sum|count)$/, ''),
   );
   expect(used.length).toBeGreaterThan(5);
@@ -171,7 +332,8 @@ describe('on the plane, with a server-side dry run', () => {
     const rendered = await render(
       namespace,
       [...ALL_FEATURES, 'argoServer.tokenSecret=argo-token'],
-      ['--include-crds', '--set-json', 'domainConfig={"waitTimeoutSeconds":3600}'],
+      // The helm test pod is created after the release, whose ServiceAccount it runs as.
+      ['--no-hooks', '--set-json', 'domainConfig={"waitTimeoutSeconds":3600}'],
     );
     const file = join(plane().dir, `chart-${process.pid}.yaml`);
     writeFileSync(file, rendered);
