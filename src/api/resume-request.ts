@@ -150,6 +150,7 @@ export const resumeRequestSpecSchema = z
         },
       )
       .optional(),
+    ttlSecondsAfterFinished: z.int().min(0).max(syntax.TTL_SECONDS_MAX).optional(),
   })
   .refine(
     (spec) => spec.taskId !== undefined || spec.github !== undefined || spec.workflowName !== undefined,

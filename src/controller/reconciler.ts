@@ -16,6 +16,7 @@ import { waiting, type Finish } from './next-status.js';
 import { RequestReporter, type ReporterContext } from './request-reporter.js';
 import { ResumeStep, type ResumeStepContext } from './resume-step.js';
 import { decideAgain, done, requeueAfter, settled, type ReconcileResult } from './result.js';
+import { expiresInMs, ttlSecondsOf } from './retention.js';
 import type { Turn } from './turn.js';
 
 /**
@@ -59,18 +60,6 @@ export interface ReconcilerContext extends ReporterContext, ResumeStepContext {
 export interface TurnInput {
   key: string;
   stalledTurns: number;
-}
-
-/** Milliseconds until a finished request's TTL runs out (≤ 0: due); undefined when it never expires. */
-export function expiresInMs(
-  request: ResumeRequest,
-  ttlSecondsAfterFinished: number,
-  now: Date,
-): number | undefined {
-  if (ttlSecondsAfterFinished === 0) return undefined;
-  const completed = Date.parse(request.status?.completionTime ?? '');
-  if (!Number.isFinite(completed)) return undefined;
-  return completed + ttlSecondsAfterFinished * 1000 - now.getTime();
 }
 
 export class Reconciler {
@@ -197,9 +186,8 @@ export class Reconciler {
 
   private async finish(turn: Turn, finish: Finish): Promise<ReconcileResult> {
     await this.reporter.finish(turn, finish);
-    return settled(
-      this.ctx.ttlSecondsAfterFinished === 0 ? undefined : this.ctx.ttlSecondsAfterFinished * 1000,
-    );
+    const ttl = ttlSecondsOf(turn.request, this.ctx.ttlSecondsAfterFinished);
+    return settled(ttl === undefined ? undefined : ttl * 1000);
   }
 
   /** Deletes a finished request once its TTL has passed; otherwise looks again when it will have. */

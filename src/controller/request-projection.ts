@@ -6,8 +6,10 @@
 //
 // A finished request is only waiting for its TTL, and finished requests are most of the cache
 // (kept for a week by default), so of those it keeps the identity, the phase and reason, the
-// task and the completion time: what the TTL, the wake-up indexes and the logs read.
+// task and the completion time, its own TTL and whether Argo CD or Flux tracks it: what the TTL,
+// the wake-up indexes and the logs read.
 import { isTerminalPhase, type ResumeRequest } from '../api/resume-request.js';
+import { trackingMetadata } from './retention.js';
 
 export function projectRequest(raw: unknown): ResumeRequest {
   const request = raw as ResumeRequest;
@@ -26,8 +28,13 @@ export function projectRequest(raw: unknown): ResumeRequest {
       ...(metadata.generation !== undefined ? { generation: metadata.generation } : {}),
       ...(metadata.creationTimestamp ? { creationTimestamp: metadata.creationTimestamp } : {}),
       ...(metadata.deletionTimestamp ? { deletionTimestamp: metadata.deletionTimestamp } : {}),
+      ...trackingMetadata(metadata),
     },
-    spec: finished ? {} : spec,
+    spec: finished
+      ? spec.ttlSecondsAfterFinished === undefined
+        ? {}
+        : { ttlSecondsAfterFinished: spec.ttlSecondsAfterFinished }
+      : spec,
     ...(!status
       ? {}
       : finished

@@ -17,11 +17,12 @@ export async function createResumeRequest(
   namespace: string,
   name: string,
   spec: ResumeRequestSpec,
+  metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
 ): Promise<ResumeRequest> {
   return (await customObjects().createNamespacedCustomObject({
     ...api,
     namespace,
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: KIND, metadata: { name }, spec },
+    body: { apiVersion: `${GROUP}/${VERSION}`, kind: KIND, metadata: { name, ...metadata }, spec },
   })) as ResumeRequest;
 }
 

@@ -199,7 +199,7 @@ describe('the ResumeRequest CRD', () => {
     changed.properties!.github!.properties!.event!.enum = ['pull_request'];
     delete changed.properties!.github!.properties!.headRepository!.nullable;
     expect(differences(changed, toJson(resumeRequestSpecSchema), 'spec')).toEqual([
-      'spec: properties [eventPayload,eventType,github,labelSelector,nodeFieldSelector,repository,resumeParameters,taskId,validationRules,workflowName] ≠ [eventPayload,eventType,github,labelSelector,nodeFieldSelector,prNumber,repository,resumeParameters,taskId,validationRules,workflowName]',
+      'spec: properties [eventPayload,eventType,github,labelSelector,nodeFieldSelector,repository,resumeParameters,taskId,ttlSecondsAfterFinished,validationRules,workflowName] ≠ [eventPayload,eventType,github,labelSelector,nodeFieldSelector,prNumber,repository,resumeParameters,taskId,ttlSecondsAfterFinished,validationRules,workflowName]',
       'spec.github.event: enum differs',
       'spec.github.headRepository: nullable false ≠ true',
       'spec.taskId: maxLength 64 ≠ 63',
