@@ -11,7 +11,7 @@ JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js --maxWorker
 # The Go-built tools (control plane, sensor-render) are built before Jest starts, so a cold
 # build is never raced against a test timeout.
 .PHONY: deps plane sensor-render build typecheck lint format test test-unit test-integration run demo bench soak clean
-.PHONY: image test-image test-node tools
+.PHONY: image test-image test-node tools release
 
 deps: node_modules/.deps-stamp
 node_modules/.deps-stamp: package.json package-lock.json
@@ -62,7 +62,7 @@ test-unit: deps
 	UNIT_ONLY=1 $(JEST) --selectProjects unit
 
 test-integration: deps plane sensor-render tools build
-	$(JEST) --selectProjects integration e2e
+	$(JEST) --selectProjects integration e2e upgrade
 
 # hack/run builds and starts the plane only when KUBECONFIG is unset.
 run: build
@@ -78,6 +78,11 @@ bench: build plane
 # line of output is the image reference (IMAGE=… sets it).
 image: deps
 	hack/image
+
+# The release artifacts of package.json's version in dist/release/VERSION: the image (and its
+# SBOM), the chart package and the CRD bundle, reproducibly (hack/release/release --verify checks).
+release: deps tools
+	hack/release/release
 
 # The chaos soak: SOAK_SECONDS (default 300) of GitHub histories and faults, then the invariants.
 soak: build plane sensor-render

@@ -1,7 +1,8 @@
-// Five projects: `unit` needs nothing but Node; `integration`, `image` (the container image that
-// make image builds) and `e2e` run against the local control plane that
-// test/support/global-setup.js starts once per run (or PLANE_DIR reuses); each `node` file starts
-// a plane with a real node of its own (test/support/node-plane.ts; root, one node per machine).
+// Six projects: `unit` needs nothing but Node; `integration`, `image` (the container image that
+// make image builds), `e2e` and `upgrade` (from the previous release to this tree) run against the
+// local control plane that test/support/global-setup.js starts once per run (or PLANE_DIR reuses);
+// each `node` file starts a plane with a real node of its own (test/support/node-plane.ts; root,
+// one node per machine).
 const tsJest = [
   'ts-jest',
   { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } },
@@ -34,6 +35,12 @@ export default {
       ...common,
       displayName: 'node',
       testMatch: ['<rootDir>/test/node/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-setup.ts'],
+    },
+    {
+      ...common,
+      displayName: 'upgrade',
+      testMatch: ['<rootDir>/test/upgrade/**/*.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-setup.ts'],
     },
     {

@@ -64,7 +64,11 @@ function selfSignedCertificate(): { cert: string; key: string } {
   return pair;
 }
 
-export async function startFaultWebhook(namespace: string): Promise<FaultWebhook> {
+/** Faults for `operatorUser`'s updates (the shipped ServiceAccount by default) of workflows in `namespace`. */
+export async function startFaultWebhook(
+  namespace: string,
+  operatorUser = OPERATOR_USER,
+): Promise<FaultWebhook> {
   const { cert, key } = selfSignedCertificate();
   const calls = { refused: 0, throttled: 0, slowed: 0, allowed: 0, seen: 0 };
   const state: { fault: Fault; slowMs: number } = { fault: 'none', slowMs: 2000 };
@@ -76,7 +80,7 @@ export async function startFaultWebhook(namespace: string): Promise<FaultWebhook
         request: { uid: string; userInfo?: { username?: string } };
       };
       calls.seen += 1;
-      const fromOperator = review.request.userInfo?.username === OPERATOR_USER;
+      const fromOperator = review.request.userInfo?.username === operatorUser;
       const fault = fromOperator ? state.fault : 'none';
       if (fault === '5xx') {
         calls.refused += 1;

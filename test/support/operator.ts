@@ -42,36 +42,57 @@ export interface RunningOperator {
 }
 
 /**
+ * Another build or deployment of the operator: `script` (a bundle, as of an earlier release), its
+ * `args` (as a Deployment passes them), a `kubeconfig` (another ServiceAccount's), and none of
+ * the test defaults below.
+ */
+export interface OperatorAs {
+  script: string;
+  args: string[];
+  kubeconfig: string;
+}
+
+/**
  * Starts an operator watching `namespace`. Settings default to fast retries so tests finish
- * quickly; `env` overrides any WRO_* setting.
+ * quickly; `env` overrides any WRO_* setting. With `as`, it runs that build with those flags and
+ * credentials instead, listening where the test can scrape it.
  */
 export async function startOperator(
   name: string,
   namespace: string,
   env: Record<string, string> = {},
+  as?: OperatorAs,
 ): Promise<RunningOperator> {
-  if (!existsSync(mainScript))
-    throw new Error(`${mainScript} is missing: run \`make build\` (make test does) first`);
-  const kubeconfig = await operatorKubeconfigPath();
+  const script = as?.script ?? mainScript;
+  if (!existsSync(script)) throw new Error(`${script} is missing: run \`make build\` (make test does) first`);
+  const kubeconfig = as?.kubeconfig ?? (await operatorKubeconfigPath());
   const port = await freePort();
   const logFile = join(plane().dir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [...OPERATOR_NODE_FLAGS, mainScript], {
+  const defaults = as
+    ? { WRO_IDENTITY: name }
+    : {
+        WRO_NAMESPACES: namespace,
+        WRO_IDENTITY: name,
+        WRO_LEASE_NAME: `operator-${namespace}`,
+        WRO_LOG_LEVEL: 'debug',
+        WRO_RETRY_INITIAL_DELAY_MS: '300',
+        WRO_RETRY_MAX_DELAY_MS: '2000',
+        WRO_LEASE_DURATION_MS: '4000',
+        WRO_RENEW_DEADLINE_MS: '3000',
+        WRO_RETRY_PERIOD_MS: '500',
+        WRO_WATCH_TIMEOUT_SECONDS: '20',
+      };
+  const args = as
+    ? [...as.args.filter((arg) => !arg.startsWith('--listen=')), `--listen=127.0.0.1:${port}`]
+    : [];
+  const child = spawn(process.execPath, [...OPERATOR_NODE_FLAGS, script, ...args], {
     env: {
       PATH: process.env.PATH,
       ...OPERATOR_NODE_ENV,
       KUBECONFIG: kubeconfig,
-      WRO_NAMESPACES: namespace,
       WRO_LISTEN: `127.0.0.1:${port}`,
-      WRO_IDENTITY: name,
-      WRO_LEASE_NAME: `operator-${namespace}`,
-      WRO_LOG_LEVEL: 'debug',
-      WRO_RETRY_INITIAL_DELAY_MS: '300',
-      WRO_RETRY_MAX_DELAY_MS: '2000',
-      WRO_LEASE_DURATION_MS: '4000',
-      WRO_RENEW_DEADLINE_MS: '3000',
-      WRO_RETRY_PERIOD_MS: '500',
-      WRO_WATCH_TIMEOUT_SECONDS: '20',
+      ...defaults,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
