@@ -5,7 +5,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { projectRoot, run } from '../support/plane.js';
 
 const chart = join(projectRoot, 'charts/workflow-resume-operator');
@@ -87,7 +87,7 @@ test('every alert reads only its release’s job and namespace, with a severity 
   const rules = rulesOf(await renderRules());
   expect(rules.map((rule) => rule.alert)).toEqual(ALERTS);
   const troubleshooting = readFileSync(join(projectRoot, 'docs/troubleshooting.md'), 'utf8');
-  const appVersion = /^appVersion: "?([^"\n]+)"?$/m.exec(readFileSync(join(chart, 'Chart.yaml'), 'utf8'))![1];
+  const { appVersion } = parse(readFileSync(join(chart, 'Chart.yaml'), 'utf8')) as { appVersion: string };
   for (const rule of rules) {
     for (const selector of rule.expr.match(/\w+\{[^}]*\}/g) ?? []) {
       expect(selector).toContain('job="wro-workflow-resume-operator-metrics",namespace="wro-system"');
