@@ -131,6 +131,7 @@ function leaderOf(operators: RunningOperator[], timeoutMs = 60_000): Promise<Run
 const approval = (taskId: string, reviewer: string): ResumeRequestSpec => ({
   taskId,
   eventType: 'pr-approved',
+  repository: 'acme-org/widgets',
   github: githubFacts('pull_request_review', 'submitted', { reviewState: 'approved', sender: reviewer }),
 });
 
@@ -268,7 +269,8 @@ const specFields = async () =>
 test('with Helm: the previous chart, then this one, with requests in flight; the CRD outlives the release', async () => {
   const namespace = await createNamespace('upgrade-helm');
   const system = await createNamespace('upgrade-helm-system');
-  const release = 'wro-up';
+  // Cluster-scoped objects are named after the release: a name of its own per run.
+  const release = `up-${system.slice(-6)}`;
   const install: Install = {
     namespace: system,
     deployment: `${release}-workflow-resume-operator`,
@@ -286,39 +288,53 @@ test('with Helm: the previous chart, then this one, with requests in flight; the
     'settings.retryInitialDelayMs=500',
     'settings.retryMaxDelayMs=2000',
   ].flatMap((value) => ['--set', value]);
-  await helm([
-    'install',
-    release,
-    join(previous.dir, 'charts/workflow-resume-operator'),
-    '-n',
-    system,
-    ...settings,
-  ]);
-  await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', `crd/${CRD}`]);
-  expect(await specFields()).not.toContain('ttlSecondsAfterFinished');
+  // A failed run must not leave the release's cluster-scoped objects to the next one.
+  try {
+    await helm([
+      'install',
+      release,
+      join(previous.dir, 'charts/workflow-resume-operator'),
+      '-n',
+      system,
+      ...settings,
+    ]);
+    await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', `crd/${CRD}`]);
+    expect(await specFields()).not.toContain('ttlSecondsAfterFinished');
 
-  await acrossUpgrade({
-    install,
-    newInstall: install,
-    previousBundle: join(previous.dir, 'dist/operator.mjs'),
-    namespace,
-    watchArgs: [],
-    // The CRD the previous chart installed from crds/ is not the release's: this chart takes it
-    // over as a template (docs/operations.md, upgrading with Helm).
-    upgrade: async () => {
-      await helm(['upgrade', release, chart, '-n', system, '--take-ownership', '--reset-then-reuse-values']);
-      expect(await specFields()).toContain('ttlSecondsAfterFinished');
-    },
-  });
+    await acrossUpgrade({
+      install,
+      newInstall: install,
+      previousBundle: join(previous.dir, 'dist/operator.mjs'),
+      namespace,
+      watchArgs: [],
+      // The CRD the previous chart installed from crds/ is not the release's: this chart takes it
+      // over as a template (docs/operations.md, upgrading with Helm).
+      upgrade: async () => {
+        await helm([
+          'upgrade',
+          release,
+          chart,
+          '-n',
+          system,
+          '--take-ownership',
+          '--reset-then-reuse-values',
+        ]);
+        expect(await specFields()).toContain('ttlSecondsAfterFinished');
+      },
+    });
 
-  const listed = JSON.parse(await helm(['list', '-n', system, '-o', 'json'])) as Array<{ chart: string }>;
-  const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string })
-    .version;
-  expect(listed.map((entry) => entry.chart)).toEqual([`workflow-resume-operator-${version}`]);
-  await helm(['uninstall', release, '-n', system, '--wait']);
-  expect((await crdSpec()).metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
-  expect((await getResumeRequest(namespace, 'u1-approved'))?.status?.phase).toBe('Succeeded');
-  expect((await kubectl(['-n', system, 'get', 'deployment', install.deployment])).code).not.toBe(0);
+    const listed = JSON.parse(await helm(['list', '-n', system, '-o', 'json'])) as Array<{ chart: string }>;
+    const version = (
+      JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
+    ).version;
+    expect(listed.map((entry) => entry.chart)).toEqual([`workflow-resume-operator-${version}`]);
+    await helm(['uninstall', release, '-n', system, '--wait']);
+    expect((await crdSpec()).metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+    expect((await getResumeRequest(namespace, 'u1-approved'))?.status?.phase).toBe('Succeeded');
+    expect((await kubectl(['-n', system, 'get', 'deployment', install.deployment])).code).not.toBe(0);
+  } finally {
+    await run(helmTool, ['helm', '--kubeconfig', plane().kubeconfigPath, 'uninstall', release, '-n', system]);
+  }
 }, 900_000);
 
 test('with kubectl apply -k: the previous config/default, then this one, with requests in flight', async () => {
