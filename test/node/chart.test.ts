@@ -44,7 +44,9 @@ const [repository, tag] = [image.slice(0, image.lastIndexOf(':')), image.slice(i
 const chart = join(projectRoot, 'charts/workflow-resume-operator');
 const RELEASE = 'wro';
 const SELECTOR = 'app.kubernetes.io/name=workflow-resume-operator';
-const LEASE = 'workflow-resume-operator';
+/** The chart names the Lease after the release; config/default keeps the operator's default. */
+const leaseIn = (namespace: string) =>
+  namespace === system ? `${RELEASE}-workflow-resume-operator` : 'workflow-resume-operator';
 
 const node = nodePlaneForFile();
 let system: string;
@@ -81,7 +83,7 @@ async function leaseHolder(namespace = system): Promise<string | undefined> {
     namespace,
     'get',
     'lease',
-    LEASE,
+    leaseIn(namespace),
     '-o',
     'jsonpath={.spec.holderIdentity}',
   ]);
@@ -135,7 +137,17 @@ beforeAll(async () => {
 
 describe('installed with helm', () => {
   beforeAll(async () => {
-    await helm(['install', RELEASE, chart, ...chartValues(), '--wait', '--timeout', '5m']);
+    // The plane installed the CRD before the chart, which takes it over (kept on uninstall).
+    await helm([
+      'install',
+      RELEASE,
+      chart,
+      ...chartValues(),
+      '--take-ownership',
+      '--wait',
+      '--timeout',
+      '5m',
+    ]);
   }, 10 * 60_000);
 
   test('two Ready pods, one leader, configured in-cluster through the kubernetes Service', async () => {
@@ -292,14 +304,14 @@ describe('installed with helm', () => {
       plays,
       'get',
       'rolebinding',
-      `${RELEASE}-workflow-resume-operator`,
+      `${RELEASE}-workflow-resume-operator-namespaced`,
       '-o',
       'json',
     ]);
     const current = await leader();
     const standby = (await getPods(system, SELECTOR)).find((p) => p.metadata.name !== current.metadata.name);
     const standbyName = standby?.metadata.name;
-    await kubectlOk(['-n', plays, 'delete', 'rolebinding', `${RELEASE}-workflow-resume-operator`]);
+    await kubectlOk(['-n', plays, 'delete', 'rolebinding', `${RELEASE}-workflow-resume-operator-namespaced`]);
     await kubectlOk(['-n', system, 'delete', 'pod', current.metadata.name, '--grace-period=0', '--force']);
     await waitFor(
       'the standby to lead',
