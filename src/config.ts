@@ -71,6 +71,10 @@ const settingsSchema = z
     // memory the others need. The defaults hold tens of thousands of play workflows.
     maxCachedWorkflowBytes: int(1 << 20, 4 * 1024 ** 3).default(64 << 20),
     maxCachedWorkflowBytesPerNamespace: int(64 << 10, 4 * 1024 ** 3).default(8 << 20),
+    // Bytes of compressed node status one namespace's workflows may inflate per minute (each
+    // inflation is parsed as JSON, the costliest thing the watch does): past it, a workflow is
+    // skipped and read again later, so one tenant cannot keep the operator busy inflating.
+    maxInflatedBytesPerNamespace: int(1 << 20, 16 * 1024 ** 3).default(256 << 20),
     // A resume is two writes: the workflow and the request's status, which says what happened.
     // An Event for each request that succeeded, and one on the workflow for each resume, are a
     // write more each, for those who read `kubectl describe`. Requests that wait, are retried,

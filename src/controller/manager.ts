@@ -14,6 +14,7 @@ import { compactHeap } from '../runtime/heap-compaction.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { customObjectsListWatch } from '../runtime/list-watch.js';
 import { ByteBudget } from '../runtime/byte-budget.js';
+import { RateBudget } from '../runtime/rate-budget.js';
 import { objectKey, Reflector, type ReflectorBudget } from '../runtime/reflector.js';
 import { WorkQueue } from '../runtime/work-queue.js';
 import {
@@ -45,6 +46,7 @@ export interface ManagerSettings {
   maxNodeStatusBytes: number;
   maxCachedWorkflowBytes: number;
   maxCachedWorkflowBytesPerNamespace: number;
+  maxInflatedBytesPerNamespace: number;
   listPageSize: number;
 }
 
@@ -93,6 +95,7 @@ export class Manager {
       maxNodes: settings.maxWorkflowNodes,
       maxInflatedBytes: settings.maxNodeStatusBytes,
       maxBytes: Math.min(settings.maxCachedWorkflowBytesPerNamespace, settings.maxCachedWorkflowBytes),
+      inflation: new RateBudget({ capacity: settings.maxInflatedBytesPerNamespace, periodMs: 60_000 }, clock),
     };
     this.limits = limits;
     // One budget for every workflow cache: per namespace, and in total across them.

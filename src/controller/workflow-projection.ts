@@ -17,7 +17,8 @@
 import { createHash } from 'node:crypto';
 import type { Workflow, WorkflowNode } from '../api/workflow.js';
 import type { DomainConfig } from '../domain/config.js';
-import { decompressNodes, nodesStoredCompressed } from '../domain/compressed-nodes.js';
+import { inflateNodes, nodesStoredCompressed } from '../domain/compressed-nodes.js';
+import type { RateBudget } from '../runtime/rate-budget.js';
 import { OVER_BUDGET, UnreadableObject } from '../runtime/reflector.js';
 import { projectSuspendNode, UnreadableNode } from './suspend-node-projection.js';
 
@@ -28,6 +29,8 @@ export interface ProjectionLimits {
   maxInflatedBytes: number;
   /** Most a cached copy of one workflow may weigh (characters of its JSON). */
   maxBytes: number;
+  /** Bytes of compressed node status each namespace may inflate, refilled with time. */
+  inflation?: Pick<RateBudget, 'allows' | 'spend' | 'limits'>;
 }
 
 export const SkipReason = {
@@ -35,6 +38,7 @@ export const SkipReason = {
   InvalidCompressedNodes: 'InvalidCompressedNodes',
   NodeStatusTooLarge: 'NodeStatusTooLarge',
   CacheBudgetExceeded: OVER_BUDGET,
+  InflationBudgetExceeded: 'InflationBudgetExceeded',
 } as const;
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -49,12 +53,25 @@ interface KeptNodes {
   clipped: string[];
 }
 
-function inflate(compressed: unknown, limits: ProjectionLimits): Record<string, unknown> {
+function inflate(compressed: unknown, namespace: string, limits: ProjectionLimits): Record<string, unknown> {
   if (typeof compressed !== 'string')
     throw new UnreadableObject(SkipReason.InvalidCompressedNodes, 'status.compressedNodes is not a string');
+  const inflation = limits.inflation;
+  if (inflation && !inflation.allows(namespace)) {
+    const { capacity, periodMs } = inflation.limits;
+    throw new UnreadableObject(
+      SkipReason.InflationBudgetExceeded,
+      `the workflows of namespace ${namespace} inflated more than ${capacity} bytes of compressed node status in ${periodMs / 1000} s; it is read again once the namespace has room`,
+      true,
+    );
+  }
   try {
-    return decompressNodes(compressed, limits.maxInflatedBytes);
+    const { nodes, bytes } = inflateNodes(compressed, limits.maxInflatedBytes);
+    inflation?.spend(namespace, bytes);
+    return nodes;
   } catch (error) {
+    // A refused inflation costs what the limit let through.
+    inflation?.spend(namespace, limits.maxInflatedBytes);
     if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
       throw new UnreadableObject(
         SkipReason.NodeStatusTooLarge,
@@ -112,6 +129,7 @@ const tooHeavy = (bytes: number, limits: ProjectionLimits) =>
  */
 function suspendNodes(
   status: Record<string, unknown>,
+  namespace: string,
   limits: ProjectionLimits,
   previous: Workflow | undefined,
 ): KeptNodes & { digest?: string } {
@@ -132,7 +150,10 @@ function suspendNodes(
       digest,
     };
   }
-  return { ...keepSuspendNodes(inflate(compressed, limits), limits), ...(digest ? { digest } : {}) };
+  return {
+    ...keepSuspendNodes(inflate(compressed, namespace, limits), limits),
+    ...(digest ? { digest } : {}),
+  };
 }
 
 /**
@@ -184,7 +205,12 @@ export function projectWorkflow(
   // Offloaded node status lives in Argo's database: the decision reports it or reads it through
   // argo-server, so the cache keeps no nodes for it.
   if (status.offloadNodeStatusVersion) return projected;
-  const kept = suspendNodes(status, { ...limits, maxBytes: limits.maxBytes - head }, previous);
+  const kept = suspendNodes(
+    status,
+    metadata.namespace ?? '',
+    { ...limits, maxBytes: limits.maxBytes - head },
+    previous,
+  );
   projected.status.nodes = kept.nodes;
   projected.projection = {
     bytes: head + kept.bytes,

@@ -28,13 +28,20 @@ export function decompressNodes(
   compressed: string,
   maxBytes: number = MAX_INFLATED_BYTES,
 ): Record<string, WorkflowNode> {
-  const nodes: unknown = JSON.parse(
-    gunzipSync(Buffer.from(compressed, 'base64'), { maxOutputLength: maxBytes }).toString('utf8'),
-  );
+  return inflateNodes(compressed, maxBytes).nodes;
+}
+
+/** decompressNodes, and how many bytes of JSON the map inflated to. */
+export function inflateNodes(
+  compressed: string,
+  maxBytes: number = MAX_INFLATED_BYTES,
+): { nodes: Record<string, WorkflowNode>; bytes: number } {
+  const inflated = gunzipSync(Buffer.from(compressed, 'base64'), { maxOutputLength: maxBytes });
+  const nodes: unknown = JSON.parse(inflated.toString('utf8'));
   if (typeof nodes !== 'object' || nodes === null || Array.isArray(nodes)) {
     throw new Error('compressed nodes are not a JSON object');
   }
-  return nodes as Record<string, WorkflowNode>;
+  return { nodes: nodes as Record<string, WorkflowNode>, bytes: inflated.length };
 }
 
 /** Argo's rule: the node map is read from status.compressedNodes only while status.nodes is empty. */

@@ -14,12 +14,15 @@
 //   ever stops the cache;
 // - with a byte budget, each stored object is charged what it weighs to its namespace and to the
 //   whole: one that does not fit is skipped and reported as well. Such an object is not seen
-//   again until it changes, so once room has been freed the cache relists (at most once per
-//   `retryAfterMs`) to take it in.
+//   again until it changes, so once room has been freed (or after an object was skipped for a
+//   passing reason) the cache relists, at most once per `retryAfterMs`, to take it in;
+// - watch events and list items are projected in time slices (runtime/time-slices.ts), so a
+//   burst of costly objects never holds the event loop for long.
 import type { Logger } from '../observability/logger.js';
 import { describeApiCall } from '../domain/errors.js';
 import { ResettingBackoff } from './backoff.js';
 import type { ByteBudget } from './byte-budget.js';
+import { TimeSlices } from './time-slices.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
 import type { ListWatch, RawObject, WatchHandle } from './list-watch.js';
 
@@ -27,9 +30,11 @@ import type { ListWatch, RawObject, WatchHandle } from './list-watch.js';
 export class UnreadableObject extends Error {
   override readonly name = 'UnreadableObject';
 
+  /** `passing`: the object may be read another time (a budget that refills with time). */
   constructor(
     readonly reason: string,
     message: string,
+    readonly passing = false,
   ) {
     super(message);
   }
@@ -68,12 +73,19 @@ export interface ReflectorOptions<T> {
   backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
   /** Objects per list page; each page is held whole in memory while it is read. */
   pageSize?: number;
+  /**
+   * How long projecting watch events or list items may hold the event loop before the rest
+   * waits for its next turn (DEFAULT_SLICE_MS).
+   */
+  sliceMs?: number;
   clock?: Clock;
 }
 
 /** client-go's defaults: 800 ms doubling to 30 s, forgotten after 2 minutes without failure. */
 const DEFAULT_BACKOFF = { initialMs: 800, maxMs: 30_000, resetAfterMs: 120_000 };
 const DEFAULT_PAGE_SIZE = 500;
+/** Far below the lease's renew deadline, well above what projecting an ordinary object takes. */
+const DEFAULT_SLICE_MS = 50;
 /** A watch that closes this soon without a single event is treated as a failure, not a renewal. */
 const SHORTEST_HEALTHY_WATCH_MS = 1000;
 
@@ -110,11 +122,15 @@ export class Reflector<T> {
   private readonly charged = new Set<string>();
   /** The budget's freedCount when it last refused one of our objects; undefined when none waits. */
   private refusedAt: number | undefined;
+  /** An object was skipped for a reason that passes with time: worth a relist later. */
+  private passingSkip = false;
   private lastBudgetRelist = -Infinity;
+  private readonly slices: TimeSlices;
 
   constructor(private readonly options: ReflectorOptions<T>) {
     this.clock = options.clock ?? systemClock;
     this.backoff = new ResettingBackoff(options.backoff ?? DEFAULT_BACKOFF, this.clock);
+    this.slices = new TimeSlices(options.sliceMs ?? DEFAULT_SLICE_MS);
   }
 
   get hasSynced(): boolean {
@@ -195,6 +211,8 @@ export class Reflector<T> {
       });
       if (!this.running) return;
       for (const raw of page.items) {
+        await this.slices.yieldIfSpent();
+        if (!this.running) return;
         const object = this.project(raw, this.store.get(objectKey(raw)));
         if (object === undefined) continue;
         fresh.set(objectKey(raw), object);
@@ -231,7 +249,9 @@ export class Reflector<T> {
       let gone = false;
       let streamError: unknown;
       let events = 0;
-      const finish = (error: unknown) => {
+      // Runs after every event the stream delivered before it has been applied.
+      const finish = (error: unknown) => this.slices.run(() => ended(error));
+      const ended = (error: unknown) => {
         this.handle = undefined;
         const failed = error ?? streamError;
         const tooShort =
@@ -249,20 +269,21 @@ export class Reflector<T> {
       this.options.source
         .watch(
           { resourceVersion: this.resourceVersion ?? '', timeoutSeconds: this.options.watchTimeoutSeconds },
-          (type, raw) => {
-            if (type === 'ERROR') {
-              if (raw.code === 410) gone = true;
-              else
-                streamError = Object.assign(new Error(`watch error event: ${JSON.stringify(raw)}`), {
-                  statusCode: raw.code,
-                });
-              return;
-            }
-            events += 1;
-            const version = raw.metadata?.resourceVersion;
-            if (version) this.resourceVersion = version;
-            if (type !== 'BOOKMARK') this.apply(type, raw);
-          },
+          (type, raw) =>
+            this.slices.run(() => {
+              if (type === 'ERROR') {
+                if (raw.code === 410) gone = true;
+                else
+                  streamError = Object.assign(new Error(`watch error event: ${JSON.stringify(raw)}`), {
+                    statusCode: raw.code,
+                  });
+                return;
+              }
+              events += 1;
+              const version = raw.metadata?.resourceVersion;
+              if (version) this.resourceVersion = version;
+              if (type !== 'BOOKMARK') this.apply(type, raw);
+            }),
           finish,
         )
         .then(
@@ -310,12 +331,18 @@ export class Reflector<T> {
     if (this.charged.delete(key)) this.options.budget?.account.release(key);
   }
 
-  /** True, at most once per retryAfterMs, when room was freed since the budget refused an object. */
+  /**
+   * True, at most once per retryAfterMs, when room was freed since the budget refused an object
+   * or an object was skipped for a reason that passes.
+   */
   private roomForRefused(): boolean {
     const budget = this.options.budget;
-    if (!budget || this.refusedAt === undefined || budget.account.freedCount <= this.refusedAt) return false;
+    if (!budget) return false;
+    const freed = this.refusedAt !== undefined && budget.account.freedCount > this.refusedAt;
+    if (!freed && !this.passingSkip) return false;
     if (this.clock.now() - this.lastBudgetRelist < budget.retryAfterMs) return false;
     this.refusedAt = undefined;
+    this.passingSkip = false;
     this.lastBudgetRelist = this.clock.now();
     return true;
   }
@@ -343,6 +370,7 @@ export class Reflector<T> {
       this.skipped.delete(key);
       return object;
     } catch (error) {
+      if (error instanceof UnreadableObject && error.passing) this.passingSkip = true;
       const version = raw.metadata?.resourceVersion ?? '';
       if (this.skipped.get(key) !== version) {
         this.skipped.set(key, version);

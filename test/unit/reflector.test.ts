@@ -1,7 +1,12 @@
 // The reflector against a scripted list/watch and a fake clock: which calls it makes after each
 // kind of ending, what its handlers see, and that nothing an object or a handler does stops it.
 import { ByteBudget } from '../../src/runtime/byte-budget.js';
-import { Reflector, type ChangeType, type ReflectorBudget } from '../../src/runtime/reflector.js';
+import {
+  Reflector,
+  UnreadableObject,
+  type ChangeType,
+  type ReflectorBudget,
+} from '../../src/runtime/reflector.js';
 import type {
   ListOptions,
   ListPage,
@@ -78,6 +83,7 @@ function setup(
     project?: (raw: RawObject) => RawObject;
     resyncIntervalMs?: number;
     budget?: ReflectorBudget<RawObject>;
+    sliceMs?: number;
   } = {},
 ) {
   const clock = new FakeClock();
@@ -95,6 +101,9 @@ function setup(
     watchTimeoutSeconds: 25,
     backoff: { initialMs: 100, maxMs: 1600, resetAfterMs: 60_000 },
     clock,
+    // Whole bursts at once, unless a test is about slicing them: the expectations read the
+    // cache right after the events are sent.
+    sliceMs: options.sliceMs ?? 60_000,
     ...(options.budget ? { budget: options.budget } : {}),
   });
   return { clock, source, seen, skipped, reflector };
@@ -357,6 +366,60 @@ describe('Reflector', () => {
     reflector.stop();
   });
 
+  it('relists, once retryAfterMs has passed, to read again an object skipped for a reason that passes', async () => {
+    const account = new ByteBudget({ total: 1000, perGroup: 1000 });
+    let busy = true;
+    const project = (raw: RawObject) => {
+      if (busy && raw.metadata!.name === 'later') throw new UnreadableObject('Busy', 'not now', true);
+      return raw;
+    };
+    const { clock, source, skipped, reflector } = setup({
+      project,
+      budget: { account, weigh: () => 1, retryAfterMs: 60_000 },
+    });
+    reflector.start();
+    await clock.advance(0);
+    source.current.emit('ADDED', object('later', '2'));
+    expect(skipped.map((skip) => skip.name)).toEqual(['later']);
+    busy = false;
+    source.standing = { items: [object('later', '2')], metadata: { resourceVersion: '3' } };
+    // The first relist for it may come at once; nothing has been relisted for it before.
+    await clock.advance(5_000);
+    source.current.end();
+    await clock.advance(0);
+    expect(source.lists).toHaveLength(2);
+    expect(reflector.get('ns', 'later')).toBeDefined();
+    reflector.stop();
+  });
+
+  it('applies a burst of costly events in order, in slices that let the event loop turn between them', async () => {
+    const costly = (raw: RawObject) => {
+      const until = performance.now() + 15;
+      while (performance.now() < until);
+      return raw;
+    };
+    const { clock, source, seen, reflector } = setup({ project: costly, sliceMs: 10 });
+    reflector.start();
+    await clock.advance(0);
+    for (let i = 0; i < 6; i++) source.current.emit('ADDED', object(`o${i}`, String(10 + i)));
+    source.current.end();
+    // The first event used up this turn's slice; the others, and the watch's end, wait.
+    expect(seen.map((change) => change.name)).toEqual(['o0']);
+    let turns = 0;
+    while (seen.length < 6) {
+      await new Promise((resolve) => setImmediate(resolve));
+      turns++;
+    }
+    expect(turns).toBeGreaterThanOrEqual(5);
+    expect(seen.map((change) => change.name)).toEqual(['o0', 'o1', 'o2', 'o3', 'o4', 'o5']);
+    await new Promise((resolve) => setImmediate(resolve));
+    await clock.advance(0);
+    // The next watch starts from the last event applied, not from before the burst.
+    expect(source.watches).toHaveLength(2);
+    expect(source.current.options.resourceVersion).toBe('15');
+    reflector.stop();
+  });
+
   it('logs a handler that throws and keeps going', async () => {
     const clock = new FakeClock();
     const source = new ScriptedListWatch();
@@ -372,6 +435,7 @@ describe('Reflector', () => {
       resyncIntervalMs: 0,
       watchTimeoutSeconds: 25,
       clock,
+      sliceMs: 60_000,
     });
     reflector.start();
     await clock.advance(0);

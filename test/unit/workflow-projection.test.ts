@@ -6,6 +6,7 @@ import { NODE_OUTPUTS_MAX, NODE_TEXT_MAX } from '../../src/controller/suspend-no
 import { projectWorkflow, SkipReason } from '../../src/controller/workflow-projection.js';
 import { compressNodes } from '../../src/domain/compressed-nodes.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
+import { RateBudget } from '../../src/runtime/rate-budget.js';
 import { UnreadableObject } from '../../src/runtime/reflector.js';
 import { playWorkflow } from '../fixtures/play-workflows.js';
 
@@ -129,6 +130,36 @@ describe('projectWorkflow', () => {
     const changed = structuredClone(relabelled);
     changed.status!.compressedNodes = compressNodes({});
     expect(projectWorkflow(changed, defaultDomainConfig, limits, second).status!.nodes).toEqual({});
+  });
+
+  it("holds each namespace's inflation of compressed node maps to a budget that refills with time", () => {
+    let now = 0;
+    const inflation = new RateBudget({ capacity: 100, periodMs: 60_000 }, { now: () => now });
+    const withBudget = { ...limits, inflation };
+    const packed = (namespace: string) => {
+      const workflow = compressed(playWorkflow({ at: 1 }).status!.nodes);
+      workflow.metadata.namespace = namespace;
+      return workflow;
+    };
+    const first = projectWorkflow(packed('a'), defaultDomainConfig, withBudget);
+    // The one node map inflated to more than the whole budget: nothing is left for now.
+    let refused: unknown;
+    try {
+      projectWorkflow(packed('a'), defaultDomainConfig, withBudget);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(UnreadableObject);
+    expect((refused as UnreadableObject).reason).toBe(SkipReason.InflationBudgetExceeded);
+    expect((refused as UnreadableObject).passing).toBe(true);
+    // Another namespace has its own; the same map again under the same version costs nothing.
+    expect(projectWorkflow(packed('b'), defaultDomainConfig, withBudget).status?.nodes).toBeDefined();
+    const relabelled = packed('a');
+    expect(projectWorkflow(relabelled, defaultDomainConfig, withBudget, first).status?.nodes).toBe(
+      first.status?.nodes,
+    );
+    now += 10 * 60_000;
+    expect(projectWorkflow(packed('a'), defaultDomainConfig, withBudget).status?.nodes).toBeDefined();
   });
 
   it('keeps no nodes for an offloaded workflow: the decision reports it or reads it through argo-server', () => {
