@@ -19,6 +19,10 @@ export interface OperatorProcess {
   /** performance.now() when the process was spawned. */
   startedAtMs: number;
   logFile: string;
+  /** The text of its /metrics. */
+  metrics(): Promise<string>;
+  /** Whether the process is still running. */
+  readonly alive: boolean;
   /** Resolves once this replica holds the lease and its caches are synced. */
   waitUntilLeading(deadline: Deadline): Promise<void>;
   logTail(lines?: number): string;
@@ -121,6 +125,10 @@ export async function startOperatorProcess(options: {
     startedAtMs,
     logFile,
     logTail,
+    metrics: () => fetch(`${url}/metrics`).then((response) => response.text()),
+    get alive() {
+      return child.exitCode === null && child.signalCode === null;
+    },
     // Start-up has no event to wait on, so this one wait polls, briefly, within the deadline.
     async waitUntilLeading(deadline) {
       const poll = async () => {

@@ -16,6 +16,7 @@ import { startPlane, stopPlane } from './plane.js';
 import { progress } from './progress.js';
 import { buildReport, buildScaleReport, scaleSummary, summaryTable } from './report.js';
 import { runScale } from './scale.js';
+import { runHostile } from './hostile.js';
 import { settingsOrExit } from './env-settings.js';
 import { loadSettings } from './settings.js';
 
@@ -36,10 +37,12 @@ async function main(): Promise<number> {
     process.exit(1);
   }, settings.deadlineMs + TEARDOWN_GRACE_MS).unref();
 
-  const shape = settings.scale
-    ? `scale: ${settings.scale.workflows} workflows, ${settings.scale.finished} finished requests, ` +
-      `a burst of ${settings.scale.burst} at ${concurrency} in flight, argo sample ${settings.scale.argoSample}`
-    : `n=${n} after ${warmUp} untimed, ${concurrencies.join(', ')} client calls in flight (headline ${concurrency})`;
+  const shape = settings.hostile
+    ? 'hostile: one namespace tries to exhaust the operator while another is resumed'
+    : settings.scale
+      ? `scale: ${settings.scale.workflows} workflows, ${settings.scale.finished} finished requests, ` +
+        `a burst of ${settings.scale.burst} at ${concurrency} in flight, argo sample ${settings.scale.argoSample}`
+      : `n=${n} after ${warmUp} untimed, ${concurrencies.join(', ')} client calls in flight (headline ${concurrency})`;
   progress(
     `${shape}, deadline ${settings.deadlineMs / 1000} s, ` +
       `plane ${owned ? `started in ${dir}` : `reused from ${dir}`}`,
@@ -48,7 +51,15 @@ async function main(): Promise<number> {
   try {
     const plane = await startPlane(dir, owned, deadline);
     progress('plane ready');
-    if (settings.scale) {
+    if (settings.hostile) {
+      const report = await runHostile({ plane, deadline });
+      progress(
+        `hostile: RSS ${report.rss_mib.ready} MiB ready, ${report.rss_mib.after_attack} after, peak ${report.rss_mib.peak}; ` +
+          `resumed in ${report.tenant_resume_ms.quiet} ms quiet, ${report.tenant_resume_ms.under_attack} ms under attack; ` +
+          `skipped ${JSON.stringify(report.skipped)}`,
+      );
+      output = JSON.stringify(report);
+    } else if (settings.scale) {
       const report = buildScaleReport(
         await runScale({ plane, scale: settings.scale, concurrency, deadline }),
       );

@@ -8,8 +8,11 @@ import type { BenchPlane } from './plane.js';
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const settingsSchema = z.object({
-  /** `default`: the comparison at each level of calls in flight; `scale`: full caches, then a burst. */
-  BENCH_PROFILE: z.enum(['default', 'scale']).default('default'),
+  /**
+   * `default`: the comparison at each level of calls in flight; `scale`: full caches, then a
+   * burst; `hostile`: one namespace tries to exhaust the operator while another's play is resumed.
+   */
+  BENCH_PROFILE: z.enum(['default', 'scale', 'hostile']).default('default'),
   /** Workflows resumed per measured batch. */
   BENCH_N: int(1, 200).default(30),
   /**
@@ -50,6 +53,8 @@ export interface ScaleSettings {
 export interface BenchSettings {
   /** Present for the scale profile. */
   scale: ScaleSettings | undefined;
+  /** The hostile profile. */
+  hostile: boolean;
   n: number;
   /** Untimed resumes before each timed batch of the default profile. */
   warmUp: number;
@@ -91,16 +96,21 @@ export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
         'each resumes a cached workflow of its own',
     );
   }
+  const hostile = settings.BENCH_PROFILE === 'hostile';
   return {
     scale: scaled ? scale : undefined,
+    hostile,
     n: settings.BENCH_N,
     warmUp: settings.BENCH_WARMUP,
     concurrency,
     concurrencies,
     deadlineMs:
       (settings.BENCH_DEADLINE_SECONDS ??
-        (scaled ? 3600 : defaultDeadlineSeconds(settings.BENCH_N, settings.BENCH_WARMUP, concurrencies))) *
-      1000,
+        (scaled
+          ? 3600
+          : hostile
+            ? 900
+            : defaultDeadlineSeconds(settings.BENCH_N, settings.BENCH_WARMUP, concurrencies))) * 1000,
     planeDir: settings.PLANE_DIR,
   };
 }
