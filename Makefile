@@ -85,8 +85,9 @@ release: deps tools
 	hack/release/release
 
 # The chaos soak: SOAK_SECONDS (default 300) of GitHub histories and faults, then the invariants.
-soak: build plane sensor-render
-	node dist/soak/run.js
+# NODE=1 (root): the operator is the chart's Deployment on a real node (the image make image builds).
+soak: build plane sensor-render $(if $(filter 1,$(NODE)),image)
+	NODE=$(NODE) node dist/soak/run.js
 
 clean:
 	rm -rf dist coverage

@@ -40,13 +40,24 @@ function required(env: Record<string, string>, key: string, file: string): strin
   return value;
 }
 
-/** `hack/plane up DIR`; idempotent, so an already running PLANE_DIR is simply reused. */
-export async function startPlane(dir: string, owned: boolean, deadline: Deadline): Promise<BenchPlane> {
+/**
+ * `hack/plane up DIR` (with `node`, `--node`: a real node beside it); idempotent, so an already
+ * running PLANE_DIR is simply reused.
+ */
+export async function startPlane(
+  dir: string,
+  owned: boolean,
+  deadline: Deadline,
+  { node = false }: { node?: boolean } = {},
+): Promise<BenchPlane> {
   // An owned plane stops itself if this process dies without reaching its clean-up.
   const env = owned ? { ...process.env, PLANE_OWNER_PID: String(process.pid) } : process.env;
   await deadline.within(
     'hack/plane up',
-    runCommandOk(paths.plane, ['up', dir], { env, timeoutMs: deadline.remainingMs() }),
+    runCommandOk(paths.plane, ['up', dir, ...(node ? ['--node'] : [])], {
+      env,
+      timeoutMs: deadline.remainingMs(),
+    }),
   );
   const envFile = join(dir, 'env');
   const planeEnv = readEnvFile(envFile);

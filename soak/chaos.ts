@@ -7,7 +7,8 @@ import type { CountingProxy } from '../bench/counting-proxy.js';
 import type { Deadline } from '../bench/deadline.js';
 import { paths } from '../bench/paths.js';
 import type { FaultWebhook } from '../test/support/fault-webhook.js';
-import type { Replicas } from './replicas.js';
+import { DeploymentReplicas } from './deployment.js';
+import type { OperatorReplicas } from './replicas.js';
 import type { FaultKind, ScheduledFault } from './schedule.js';
 
 /** How long a webhook fault window lasts. */
@@ -20,7 +21,7 @@ const SLOW_ANSWER_MS = 2500;
 export interface ChaosOptions {
   planeDir: string;
   kubeConfig: k8s.KubeConfig;
-  replicas: Replicas;
+  replicas: OperatorReplicas;
   webhook: FaultWebhook;
   proxy: CountingProxy;
   deadline: Deadline;
@@ -61,6 +62,10 @@ export class Chaos {
         return replicas.kill((await replicas.leader(20_000)).name);
       case 'sigstop-leader':
         return replicas.pause((await replicas.leader(20_000)).name, STOP_MS);
+      case 'delete-leader-pod':
+        return this.deployment().deletePod((await replicas.leader(20_000)).name);
+      case 'rollout-restart':
+        return this.deployment().rollout();
       case 'apiserver-restart':
         return this.restart('apiserver');
       case 'etcd-restart':
@@ -80,6 +85,11 @@ export class Chaos {
         }
         return;
     }
+  }
+
+  private deployment(): DeploymentReplicas {
+    if (this.options.replicas instanceof DeploymentReplicas) return this.options.replicas;
+    throw new Error('pod faults need the operator as the chart deploys it (make soak NODE=1)');
   }
 
   /**

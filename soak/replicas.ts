@@ -48,7 +48,18 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export class Replicas {
+/** The operator's two replicas as the chaos sees them, processes here or the chart's pods. */
+export interface OperatorReplicas {
+  /** Waits for two replicas (starting them when they are processes); returns how many had exited by themselves. */
+  fill(): Promise<number>;
+  leader(waitMs: number): Promise<{ name: string }>;
+  kill(name: string): Promise<void>;
+  pause(name: string, ms: number): Promise<void>;
+  names(): string[];
+  stopAll(): Promise<void>;
+}
+
+export class Replicas implements OperatorReplicas {
   private readonly running = new Map<string, OperatorProcess>();
   private started = 0;
   private readonly coordination: k8s.CoordinationV1Api;

@@ -17,12 +17,13 @@ import { startPlane, stopPlane, type BenchPlane } from '../bench/plane.js';
 import { deleteWorkflows, workflowCollection } from '../bench/workflows.js';
 import { startFaultWebhook } from '../test/support/fault-webhook.js';
 import { Chaos } from './chaos.js';
-import { chaosSchedule } from './schedule.js';
+import { DeploymentReplicas } from './deployment.js';
+import { chaosSchedule, DEPLOYMENT_FAULT_KINDS, DEPLOYMENT_SPACING_MS } from './schedule.js';
 import { Generator } from './generator.js';
 import { planHistories } from './histories.js';
 import { checkInvariants, type CheckResult } from './invariants.js';
 import { Ledger } from './ledger.js';
-import { Replicas } from './replicas.js';
+import { Replicas, type OperatorReplicas } from './replicas.js';
 import { buildReport, describeViolation, resumeLatencies, summaryTable } from './report.js';
 import { Sensor } from './sensor.js';
 import { settingsOrExit } from '../bench/env-settings.js';
@@ -67,10 +68,13 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
   );
   const webhook = await startFaultWebhook(namespace);
   const proxy = await startCountingProxy(plane.dir, plane.apiserverPort);
-  const replicas = new Replicas({ plane, namespace, apiPort: proxy.port, deadline });
+  const replicas: OperatorReplicas = settings.deployment
+    ? new DeploymentReplicas({ plane, namespace, image: settings.deployment.image, deadline })
+    : new Replicas({ plane, namespace, apiPort: proxy.port, deadline });
   const ledger = new Ledger();
   let passed = false;
   try {
+    if (replicas instanceof DeploymentReplicas) await replicas.install();
     await replicas.fill();
     progress(`replicas ${replicas.names().join(', ')}; ${(await replicas.leader(60_000)).name} leads`);
     const chaos = new Chaos({
@@ -94,7 +98,12 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
     const playStarted = Date.now();
     await Promise.all([
       generator.play(planHistories(settings), playStarted),
-      chaos.run(chaosSchedule(settings.seconds, settings.seed), playStarted),
+      chaos.run(
+        settings.deployment
+          ? chaosSchedule(settings.seconds, settings.seed, DEPLOYMENT_FAULT_KINDS, DEPLOYMENT_SPACING_MS)
+          : chaosSchedule(settings.seconds, settings.seed),
+        playStarted,
+      ),
     ]);
     const rest = playStarted + settings.seconds * 1000 - Date.now();
     if (rest > 0) await deadline.sleep('the end of the play', rest);
@@ -161,11 +170,14 @@ async function main(): Promise<number> {
   }, settings.deadlineMs + TEARDOWN_GRACE_MS).unref();
 
   progress(
-    `deadline ${settings.deadlineMs / 1000} s, plane ${owned ? `started in ${dir}` : `reused from ${dir}`}`,
+    `deadline ${settings.deadlineMs / 1000} s, plane ${owned ? `started in ${dir}` : `reused from ${dir}`}` +
+      (settings.deployment
+        ? `, operator: the chart's Deployment of ${settings.deployment.image} on a real node`
+        : ''),
   );
   let code = 1;
   try {
-    const plane = await startPlane(dir, owned, deadline);
+    const plane = await startPlane(dir, owned, deadline, { node: settings.deployment !== undefined });
     code = await soak(settings, plane, deadline);
   } catch (error) {
     progress(`failed: ${error instanceof Error ? error.message : String(error)}`);

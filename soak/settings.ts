@@ -27,6 +27,12 @@ const settingsSchema = z.object({
   SOAK_SETTLE_SECONDS: int(10, 900).default(120),
   /** An existing plane directory to use (left running); otherwise a temporary one is started. */
   PLANE_DIR: z.string().min(1).optional(),
+  /**
+   * 1: on a plane with a real node, the operator is the chart's Deployment (the image from
+   * `make image`, OPERATOR_IMAGE), and the chaos deletes its pods and rolls it as well.
+   */
+  NODE: z.enum(['0', '1', '']).default('0'),
+  OPERATOR_IMAGE: z.string().min(1).default('localhost/workflow-resume-operator:dev'),
 });
 
 export interface SoakSettings {
@@ -36,12 +42,16 @@ export interface SoakSettings {
   outsiders: OutsiderPolicy;
   settleSeconds: number;
   planeDir: string | undefined;
+  /** The operator's replicas: processes here, or the chart's Deployment on a node (with its image). */
+  deployment: { image: string } | undefined;
   /** Hard limit on the whole run: plane start, play, settle, checks and tear-down. */
   deadlineMs: number;
 }
 
 /** Plane start-up (a cold one builds nothing: `make soak` builds first), workflows, tear-down. */
 const OVERHEAD_MS = 300_000;
+/** With NODE=1: the node's start-up, the image's load, the chart's install and uninstall. */
+const NODE_OVERHEAD_MS = 300_000;
 
 export function loadSettings(env: NodeJS.ProcessEnv): SoakSettings {
   const s = parseEnvSettings(settingsSchema, env, 'soak');
@@ -52,6 +62,8 @@ export function loadSettings(env: NodeJS.ProcessEnv): SoakSettings {
     outsiders: s.SOAK_OUTSIDERS,
     settleSeconds: s.SOAK_SETTLE_SECONDS,
     planeDir: s.PLANE_DIR,
-    deadlineMs: (s.SOAK_SECONDS + s.SOAK_SETTLE_SECONDS) * 1000 + OVERHEAD_MS,
+    deployment: s.NODE === '1' ? { image: s.OPERATOR_IMAGE } : undefined,
+    deadlineMs:
+      (s.SOAK_SECONDS + s.SOAK_SETTLE_SECONDS) * 1000 + OVERHEAD_MS + (s.NODE === '1' ? NODE_OVERHEAD_MS : 0),
   };
 }

@@ -1,4 +1,9 @@
-import { chaosSchedule, FAULT_KINDS } from '../../soak/schedule.js';
+import {
+  chaosSchedule,
+  DEPLOYMENT_FAULT_KINDS,
+  DEPLOYMENT_SPACING_MS,
+  FAULT_KINDS,
+} from '../../soak/schedule.js';
 import { planHistories, PLAY_FRACTION, REFUSED_KINDS, VALID_KINDS } from '../../soak/histories.js';
 
 describe('the soak histories', () => {
@@ -54,5 +59,15 @@ describe('the chaos schedule', () => {
     const schedule = chaosSchedule(60, 1);
     expect(new Set(schedule.map((fault) => fault.kind))).toEqual(new Set(FAULT_KINDS));
     expect(schedule.at(-1)!.atMs).toBeLessThan(60_000 * PLAY_FRACTION);
+  });
+
+  it('against the chart’s Deployment, also deletes the leader’s pod and rolls the Deployment, and drops no watch', () => {
+    const kinds = new Set(
+      chaosSchedule(300, 1, DEPLOYMENT_FAULT_KINDS, DEPLOYMENT_SPACING_MS).map((fault) => fault.kind),
+    );
+    expect(kinds).toEqual(new Set(DEPLOYMENT_FAULT_KINDS));
+    expect(kinds).toContain('delete-leader-pod');
+    expect(kinds).toContain('rollout-restart');
+    expect(kinds).not.toContain('dropped-watches');
   });
 });
