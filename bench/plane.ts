@@ -23,6 +23,8 @@ export interface BenchPlane {
   apiserverPort: number;
   argoBin: string;
   kubectlBin: string;
+  /** The Argo Events pipeline (hack/plane up --events), when the plane runs one. */
+  events?: { namespace: string; webhook: { url: string; secret: string } };
 }
 
 function readEnvFile(path: string): Record<string, string> {
@@ -41,23 +43,22 @@ function required(env: Record<string, string>, key: string, file: string): strin
 }
 
 /**
- * `hack/plane up DIR` (with `node`, `--node`: a real node beside it); idempotent, so an already
+ * `hack/plane up DIR` (with `node`, `--node`: a real node beside it; with `events`, `--events`: its
+ * Argo Events pipeline); idempotent, so an already
  * running PLANE_DIR is simply reused.
  */
 export async function startPlane(
   dir: string,
   owned: boolean,
   deadline: Deadline,
-  { node = false }: { node?: boolean } = {},
+  { node = false, events = false }: { node?: boolean; events?: boolean } = {},
 ): Promise<BenchPlane> {
   // An owned plane stops itself if this process dies without reaching its clean-up.
   const env = owned ? { ...process.env, PLANE_OWNER_PID: String(process.pid) } : process.env;
+  const args = ['up', dir, ...(node ? ['--node'] : []), ...(events ? ['--events'] : [])];
   await deadline.within(
     'hack/plane up',
-    runCommandOk(paths.plane, ['up', dir, ...(node ? ['--node'] : [])], {
-      env,
-      timeoutMs: deadline.remainingMs(),
-    }),
+    runCommandOk(paths.plane, args, { env, timeoutMs: deadline.remainingMs() }),
   );
   const envFile = join(dir, 'env');
   const planeEnv = readEnvFile(envFile);
@@ -72,6 +73,14 @@ export async function startPlane(
     apiserverPort: Number(required(planeEnv, 'APISERVER_PORT', envFile)),
     argoBin: required(planeEnv, 'ARGO_BIN', envFile),
     kubectlBin: required(planeEnv, 'KUBECTL_BIN', envFile),
+    ...(planeEnv.GITHUB_WEBHOOK_URL && planeEnv.GITHUB_WEBHOOK_SECRET && planeEnv.EVENTS_NAMESPACE
+      ? {
+          events: {
+            namespace: planeEnv.EVENTS_NAMESPACE,
+            webhook: { url: planeEnv.GITHUB_WEBHOOK_URL, secret: planeEnv.GITHUB_WEBHOOK_SECRET },
+          },
+        }
+      : {}),
   };
 }
 

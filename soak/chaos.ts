@@ -1,8 +1,11 @@
-// Injects the scheduled faults. They run one at a time and each ends with the plane whole again (process
-// continued, component restarted, webhook answering), so what is left to check at the end is the
-// operator's own recovery.
+// Injects the scheduled faults into the operator's replicas, the plane and its Argo Events
+// pipeline. They run one at a time and each ends with the plane whole again (process continued,
+// component restarted, webhook answering), so what is left to check at the end is recovery: the
+// operator's, and the pipeline's delivery of everything it acknowledged.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { runCommandOk } from '../bench/command.js';
+import { isAlive, runCommandOk } from '../bench/command.js';
 import type { CountingProxy } from '../bench/counting-proxy.js';
 import type { Deadline } from '../bench/deadline.js';
 import { paths } from '../bench/paths.js';
@@ -73,6 +76,12 @@ export class Chaos {
       case 'dropped-watches':
         this.tally.droppedWatchStreams += proxy.dropWatches();
         return;
+      case 'sensor-kill':
+        return this.killSensor();
+      case 'eventsource-restart':
+        return this.restartPipeline('eventsource');
+      case 'nats-restart':
+        return this.restartPipeline('nats-server');
       case 'webhook-5xx':
       case 'webhook-429':
       case 'webhook-slow':
@@ -99,17 +108,36 @@ export class Chaos {
    */
   private async restart(component: 'apiserver' | 'etcd'): Promise<void> {
     const { planeDir, deadline } = this.options;
-    const plane = (...args: string[]) =>
-      deadline.within(
-        `hack/plane ${args.join(' ')}`,
-        runCommandOk(paths.plane, [...args], { timeoutMs: 120_000 }),
-      );
-    await plane('stop', planeDir, component);
+    await this.plane('stop', planeDir, component);
     await deadline.sleep(`${component} to stay down`, 1000);
-    await plane('start', planeDir, component);
+    await this.plane('start', planeDir, component);
     await this.apiserverReady();
-    await plane('stop', planeDir, 'controller');
-    await plane('start', planeDir, 'controller');
+    await this.plane('stop', planeDir, 'controller');
+    await this.plane('start', planeDir, 'controller');
+  }
+
+  /** The Sensor SIGKILLed wherever it is (mid-create, before an ack) and started again. */
+  private async killSensor(): Promise<void> {
+    const { planeDir, deadline } = this.options;
+    const pid = Number(readFileSync(join(planeDir, 'sensor.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    while (isAlive(pid)) await deadline.sleep('the Sensor to exit', 50);
+    await this.plane('start', planeDir, 'sensor');
+  }
+
+  /** One of the pipeline's processes stopped (SIGTERM, then SIGKILL) and started again. */
+  private async restartPipeline(name: 'eventsource' | 'nats-server'): Promise<void> {
+    const { planeDir, deadline } = this.options;
+    await this.plane('stop', planeDir, name);
+    await deadline.sleep(`${name} to stay down`, 1000);
+    await this.plane('start', planeDir, name);
+  }
+
+  private plane(...args: string[]): Promise<unknown> {
+    return this.options.deadline.within(
+      `hack/plane ${args.join(' ')}`,
+      runCommandOk(paths.plane, [...args], { timeoutMs: 120_000 }),
+    );
   }
 
   private async apiserverReady(): Promise<void> {

@@ -1,16 +1,17 @@
-// Plays the planned histories against the plane as GitHub, the Sensor, users and a GitOps tool
-// would: creates each task's play workflows, makes every delivery at its time (through the
-// Sensor), deletes requests mid-flight, terminates replaced runs, and writes down in the ledger
-// what each created request stands for.
+// Plays the planned histories against the plane as GitHub, users and a GitOps tool would:
+// creates each task's play workflows, makes every delivery at its time (signed, over HTTP, to the
+// plane's Argo Events pipeline, whose Sensor creates the requests; a failed delivery is
+// redelivered as GitHub's API would be asked to), deletes requests mid-flight, terminates replaced
+// runs, and writes down in the ledger what each delivery answered with success stands for.
 import * as k8s from '@kubernetes/client-node';
 import { GROUP, KIND, PLURAL, VERSION } from '../src/api/resume-request.js';
 import type { Workflow } from '../src/api/workflow.js';
 import type { Deadline } from '../bench/deadline.js';
 import { playWorkflow, workflowCollection } from '../bench/workflows.js';
 import { STAGES, VALID_KINDS, type Delivery, type RunPlan, type TaskPlan } from './histories.js';
-import type { Ledger } from './ledger.js';
+import type { Ledger, RequestRecord } from './ledger.js';
 import { REPOSITORY_LABEL, webhookFor, type Webhook } from './payloads.js';
-import type { Sensor } from './sensor.js';
+import { deliver, type WebhookTarget } from '../test/support/github-webhook.js';
 import { retryTransient, statusOf } from './transient.js';
 
 const requestCollection = (namespace: string) => ({
@@ -21,11 +22,21 @@ const requestCollection = (namespace: string) => ({
 });
 /** A replaced run is terminated only this long after its last event, so no event of it is as new as its successor. */
 const RERUN_GAP_MS = 2000;
+/** A failed delivery is sent again after this long, for at most REDELIVER_FOR_MS. */
+const REDELIVER_AFTER_MS = 1000;
+const REDELIVER_FOR_MS = 120_000;
+const DELIVERY_TIMEOUT_MS = 15_000;
+/**
+ * How long a request to delete may take to appear once its delivery was answered: the Sensor
+ * takes each trigger's events one at a time, so a burst of deliveries queues in JetStream.
+ */
+const REQUEST_APPEARS_MS = 600_000;
 
 export interface GeneratorOptions {
   kubeConfig: k8s.KubeConfig;
   namespace: string;
-  sensor: Sensor;
+  /** The pipeline's webhook: where deliveries go and the secret they are signed with. */
+  webhook: WebhookTarget;
   ledger: Ledger;
   deadline: Deadline;
   /** Reports a delivery that could not be made (the run goes on; the checks account for it). */
@@ -133,38 +144,53 @@ export class Generator {
     webhook ??= webhookFor(delivery, new Date());
     this.payloads.set(delivery.deliveryId, webhook);
     this.lastSentAt.set(delivery.run, Date.now());
-    const rendered = await this.options.sensor.render(webhook, delivery.deliveryId);
-    if (!rendered) return ledger.count('filtered');
-    const name = rendered.metadata.name;
-    const { namespace, deadline } = this.options;
-    const known = ledger.requests.get(name);
-    const outcome = await retryTransient(
-      `create ResumeRequest ${name}`,
-      () =>
-        this.api
-          .createNamespacedCustomObject({ ...requestCollection(namespace), body: rendered })
-          .then(() => 'created' as const)
-          .catch((error: unknown) => {
-            if (statusOf(error) !== 409) throw error;
-            return 'exists' as const;
-          }),
-      deadline,
-    );
-    // AlreadyExists for a name never created before is an earlier attempt that got through.
-    if (outcome === 'exists' && known && !known.deleted) return ledger.count('refused-redelivery');
-    const kind = known?.kind ?? delivery.kind;
-    ledger.created(
-      name,
-      { task: delivery.task, run: delivery.run, stage: delivery.stage, kind },
-      VALID_KINDS.has(kind),
-    );
+    if (!(await this.sendUntilAnswered(webhook, delivery.deliveryId))) return ledger.count('unanswered');
+    const record = { task: delivery.task, run: delivery.run, stage: delivery.stage, kind: delivery.kind };
+    ledger.answered(delivery.deliveryId, record, VALID_KINDS.has(delivery.kind));
     if (delivery.deleteAfterMs !== undefined) {
-      await deadline.sleep(`deleting ${name}`, delivery.deleteAfterMs);
-      await this.deleteRequest(name);
+      const name = await this.requestOf(delivery.deliveryId);
+      await this.options.deadline.sleep(`deleting ${name}`, delivery.deleteAfterMs);
+      await this.deleteRequest(name, { ...record, deliveryId: delivery.deliveryId });
     }
   }
 
-  private async deleteRequest(name: string): Promise<void> {
+  /** POSTs the delivery until the EventSource answers 2xx; false when it never did in time. */
+  private async sendUntilAnswered(webhook: Webhook, deliveryId: string): Promise<boolean> {
+    const { deadline, ledger } = this.options;
+    const until = Date.now() + REDELIVER_FOR_MS;
+    for (;;) {
+      const answer = await deadline.within(
+        `delivery ${deliveryId}`,
+        deliver(this.options.webhook, webhook.event, webhook.payload, {
+          deliveryId,
+          timeoutMs: DELIVERY_TIMEOUT_MS,
+        }),
+      );
+      if (answer.ok) return true;
+      ledger.count('failed-delivery');
+      if (Date.now() + REDELIVER_AFTER_MS > until) return false;
+      await deadline.sleep(`redelivering ${deliveryId}`, REDELIVER_AFTER_MS);
+    }
+  }
+
+  /** The name of the (first) request the Sensor created for a delivery, once it exists. */
+  private async requestOf(deliveryId: string): Promise<string> {
+    const { namespace, deadline } = this.options;
+    const until = Date.now() + REQUEST_APPEARS_MS;
+    for (;;) {
+      const list = (await retryTransient(
+        'list ResumeRequests',
+        () => this.api.listNamespacedCustomObject(requestCollection(namespace)),
+        deadline,
+      )) as { items: { metadata: { name: string }; spec?: { github?: { deliveryId?: string } } }[] };
+      const found = list.items.find((item) => item.spec?.github?.deliveryId === deliveryId);
+      if (found) return found.metadata.name;
+      if (Date.now() > until) throw new Error(`no ResumeRequest of delivery ${deliveryId} appeared`);
+      await deadline.sleep(`the request of delivery ${deliveryId}`, 1000);
+    }
+  }
+
+  private async deleteRequest(name: string, record: Omit<RequestRecord, 'deleted'>): Promise<void> {
     const { namespace, deadline, ledger } = this.options;
     await retryTransient(
       `delete ResumeRequest ${name}`,
@@ -176,7 +202,7 @@ export class Generator {
           }),
       deadline,
     );
-    ledger.deleted(name);
+    ledger.deleted(name, record);
   }
 
   /** What a GitOps tool does with a ResumeRequest manifest kept in Git: server-side apply. */

@@ -87,6 +87,11 @@ export interface PlanOptions {
   seconds: number;
   seed: number;
   outsiders: OutsiderPolicy;
+  /**
+   * The first task id (default 1000); the rest follow. It also tags every delivery id, so runs
+   * that share a namespace (the pipeline's) and a seed still never share a task or a delivery.
+   */
+  firstTask?: number;
 }
 
 /** The fraction of the run during which deliveries are made; the rest lets redeliveries land. */
@@ -96,6 +101,8 @@ const clamp = (value: number, min: number, max: number) => Math.min(max, Math.ma
 
 export function planHistories(options: PlanOptions): TaskPlan[] {
   const random = new Random(options.seed);
+  const firstTask = options.firstTask ?? 1000;
+  const tag = firstTask.toString(16).padStart(8, '0').slice(-8);
   const totalMs = options.seconds * 1000;
   const lastMs = Math.floor(totalMs * PLAY_FRACTION);
   const spanMs = clamp(totalMs * 0.2, 5000, 30_000);
@@ -106,14 +113,14 @@ export function planHistories(options: PlanOptions): TaskPlan[] {
   const at = (ms: number) => clamp(Math.round(ms), 0, lastMs);
 
   return Array.from({ length: options.tasks }, (_, index) => {
-    const task = String(1000 + index);
+    const task = String(firstTask + index);
     const startMs = Math.round((startsUntilMs * index) / Math.max(1, options.tasks - 1));
     const deliveries: Delivery[] = [];
     const add = (delivery: Omit<Delivery, 'task' | 'deliveryId'> & { deliveryId?: string }) => {
       const made = {
         task,
         ...delivery,
-        deliveryId: delivery.deliveryId ?? random.deliveryId(),
+        deliveryId: delivery.deliveryId ?? tag + random.deliveryId().slice(8),
         atMs: at(delivery.atMs),
       };
       deliveries.push(made);

@@ -37,10 +37,31 @@ export interface Violation {
 
 export interface CheckInput {
   runs: ReadonlyMap<string, RunRecord>;
-  /** What each request the generator created stands for. */
+  /** What each request stands for, by name (see sentRequests). */
   sent: ReadonlyMap<string, RequestRecord>;
   workflows: readonly Workflow[];
   requests: readonly ResumeRequest[];
+  /** Deliveries the EventSource answered with success, by delivery id. */
+  answered?: ReadonlyMap<string, Omit<RequestRecord, 'deleted'>>;
+}
+
+/**
+ * What each request stands for, by name: the requests the generator named itself (applied from
+ * Git, or deleted by it) and every request the Sensor created, through the delivery id it
+ * carries.
+ */
+export function sentRequests(
+  named: ReadonlyMap<string, RequestRecord>,
+  answered: ReadonlyMap<string, Omit<RequestRecord, 'deleted'>>,
+  requests: readonly ResumeRequest[],
+): Map<string, RequestRecord> {
+  const sent = new Map(named);
+  for (const request of requests) {
+    const record = answered.get(request.spec.github?.deliveryId ?? '');
+    if (record && !sent.has(request.metadata.name))
+      sent.set(request.metadata.name, { ...record, deleted: false });
+  }
+  return sent;
 }
 
 export interface CheckResult {
@@ -187,6 +208,24 @@ export function checkInvariants(input: CheckInput): CheckResult {
       requests: [name],
       detail: 'one request resumed more than one stage',
     });
+  }
+
+  // Every valid delivery the EventSource answered with success became a request (the Sensor's
+  // filters pass every valid event): nothing was lost between the webhook and the API.
+  if (input.answered) {
+    const carried = new Set(input.requests.map((request) => request.spec.github?.deliveryId));
+    for (const record of input.sent.values()) if (record.deleted) carried.add(record.deliveryId);
+    for (const [deliveryId, record] of input.answered) {
+      if (!VALID_KINDS.has(record.kind) || carried.has(deliveryId)) continue;
+      violations.push({
+        kind: 'lost',
+        task: record.task,
+        stage: STAGES[record.stage]!.stage,
+        workflow: record.run,
+        requests: [`delivery ${deliveryId}`],
+        detail: `the EventSource answered this ${record.kind} delivery with success, and no ResumeRequest carries it`,
+      });
+    }
   }
 
   for (const request of input.requests) {

@@ -2,6 +2,7 @@
 // replicas runs them; the chaos finds the leader the way an operator engineer would (the
 // Lease's holder) and replaces a killed replica, so two are always running.
 import * as k8s from '@kubernetes/client-node';
+import { isAlive } from '../bench/command.js';
 import type { Deadline } from '../bench/deadline.js';
 import { startOperatorProcess, type OperatorProcess } from '../bench/operator-process.js';
 import type { BenchPlane } from '../bench/plane.js';
@@ -36,15 +37,6 @@ function signal(pid: number, name: NodeJS.Signals): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw error;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -49,6 +49,8 @@ export function buildReport(options: {
   seconds: number;
   tasks: number;
   ledger: Ledger;
+  /** Requests the run's deliveries and applies made, deleted ones included. */
+  requests: number;
   chaos: ChaosTally;
   resumes: number;
   violations: readonly Violation[];
@@ -57,14 +59,14 @@ export function buildReport(options: {
   const { ledger, latencies } = options;
   const counts = ledger.counts;
   const events = [...counts]
-    .filter(([what]) => !['filtered', 'refused-redelivery', 'created', 'deleted'].includes(what))
+    .filter(([what]) => !['failed-delivery', 'unanswered', 'created', 'deleted'].includes(what))
     .reduce((sum, [, n]) => sum + n, 0);
   const at = (p: number) => (latencies.length === 0 ? null : round(percentile(latencies, p), 0));
   return {
     seconds: options.seconds,
     tasks: options.tasks,
     events,
-    requests: counts.get('created') ?? 0,
+    requests: options.requests,
     faults: Object.fromEntries(FAULT_KINDS.map((kind) => [kind, options.chaos.injected.get(kind) ?? 0])),
     resumes: options.resumes,
     ...countViolations(options.violations),

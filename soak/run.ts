@@ -1,6 +1,8 @@
-// `make soak`: a long mixed run on the local plane. Two operator replicas under the shipped RBAC
-// (leader election on) face GitHub histories played through the project's Sensor and a schedule
-// of faults; afterwards the invariants are checked from the API alone. Progress and a table go to
+// `make soak`: a long mixed run on the local plane and its Argo Events pipeline. Two operator
+// replicas under the shipped RBAC (leader election on) face GitHub histories delivered over HTTP
+// to the real EventSource (the Sensor of config/argo-events creates the requests) and a schedule
+// of faults on the replicas, the plane and the pipeline; afterwards the invariants are checked
+// from the API alone, counting from the deliveries the EventSource answered with success. Progress and a table go to
 // stderr; the last stdout line is the JSON object of the contract. Exits 1 when an invariant
 // fails (each failure named on stderr). One hard deadline bounds the run; a plane it started is
 // always taken down.
@@ -12,7 +14,6 @@ import { GROUP, PLURAL, VERSION, type ResumeRequest } from '../src/api/resume-re
 import type { Workflow } from '../src/api/workflow.js';
 import { startCountingProxy } from '../bench/counting-proxy.js';
 import { Deadline } from '../bench/deadline.js';
-import { createNamespace } from '../bench/namespaces.js';
 import { startPlane, stopPlane, type BenchPlane } from '../bench/plane.js';
 import { deleteWorkflows, workflowCollection } from '../bench/workflows.js';
 import { startFaultWebhook } from '../test/support/fault-webhook.js';
@@ -21,11 +22,10 @@ import { DeploymentReplicas } from './deployment.js';
 import { chaosSchedule, DEPLOYMENT_FAULT_KINDS, DEPLOYMENT_SPACING_MS } from './schedule.js';
 import { Generator } from './generator.js';
 import { planHistories } from './histories.js';
-import { checkInvariants, type CheckResult } from './invariants.js';
+import { checkInvariants, sentRequests, type CheckResult } from './invariants.js';
 import { Ledger } from './ledger.js';
 import { Replicas, type OperatorReplicas } from './replicas.js';
 import { buildReport, describeViolation, resumeLatencies, summaryTable } from './report.js';
-import { Sensor } from './sensor.js';
 import { settingsOrExit } from '../bench/env-settings.js';
 import { loadSettings, type SoakSettings } from './settings.js';
 import { retryTransient } from './transient.js';
@@ -61,8 +61,11 @@ const unsettled = (result: CheckResult) =>
 async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadline): Promise<number> {
   // The fault webhook registers itself with the plane's kubectl, found through PLANE_DIR.
   process.env.PLANE_DIR = plane.dir;
-  const sensor = await Sensor.start(deadline.remainingMs());
-  const namespace = await createNamespace(plane.kubeConfig, 'soak', deadline);
+  // The Sensor creates requests in its own namespace: the plays live there.
+  // Tasks (and delivery ids) of their own: earlier runs' plays may share the namespace.
+  const firstTask = 1000 + (Math.floor(Date.now() / 1000) % 100_000) * 10_000;
+  if (!plane.events) throw new Error(`the plane in ${plane.dir} runs no Argo Events pipeline`);
+  const { namespace, webhook: target } = plane.events;
   progress(
     `namespace ${namespace}; ${settings.tasks} tasks over ${settings.seconds} s, seed ${settings.seed}, outsiders: ${settings.outsiders}`,
   );
@@ -89,7 +92,7 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
     const generator = new Generator({
       kubeConfig: plane.kubeConfig,
       namespace,
-      sensor,
+      webhook: target,
       ledger,
       deadline,
       onError: (what, error) =>
@@ -97,7 +100,7 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
     });
     const playStarted = Date.now();
     await Promise.all([
-      generator.play(planHistories(settings), playStarted),
+      generator.play(planHistories({ ...settings, firstTask }), playStarted),
       chaos.run(
         settings.deployment
           ? chaosSchedule(settings.seconds, settings.seed, DEPLOYMENT_FAULT_KINDS, DEPLOYMENT_SPACING_MS)
@@ -109,18 +112,20 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
     if (rest > 0) await deadline.sleep('the end of the play', rest);
     const seconds = Math.round((Date.now() - playStarted) / 1000);
     progress(
-      `play over after ${seconds} s: ${ledger.counts.get('created') ?? 0} requests; settling (at most ${settings.settleSeconds} s)`,
+      `play over after ${seconds} s: ${ledger.deliveries.size} deliveries answered, ${ledger.counts.get('created') ?? 0} applied; settling (at most ${settings.settleSeconds} s)`,
     );
 
     const settleUntil = Date.now() + settings.settleSeconds * 1000;
     let result: CheckResult;
     let workflows: Workflow[];
+    let requests: ResumeRequest[];
     for (;;) {
       chaos.tally.replicaExits += await replicas.fill();
       const current = await snapshot(plane.kubeConfig, namespace, deadline);
       workflows = current.workflows;
-      const requests = current.requests;
-      result = checkInvariants({ runs: ledger.runs, sent: ledger.requests, workflows, requests });
+      requests = current.requests;
+      const sent = sentRequests(ledger.requests, ledger.deliveries, requests);
+      result = checkInvariants({ runs: ledger.runs, sent, workflows, requests, answered: ledger.deliveries });
       if (!unsettled(result) || Date.now() >= settleUntil) break;
       await deadline.sleep('the operator to settle', SETTLE_POLL_MS);
     }
@@ -130,6 +135,7 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
       seconds,
       tasks: settings.tasks,
       ledger,
+      requests: sentRequests(ledger.requests, ledger.deliveries, requests).size,
       chaos: chaos.tally,
       resumes: result.resumes,
       violations: result.violations,
@@ -151,7 +157,6 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
       .close()
       .catch((error: unknown) => progress(`could not remove the fault webhook: ${String(error)}`));
     await proxy.close();
-    sensor.close();
     // A reused plane does not carry this run's workflows into the next one; a failed run's are
     // kept for inspection.
     if (!plane.owned && passed) await deleteWorkflows(plane.kubeConfig, namespace).catch(() => undefined);
@@ -177,7 +182,10 @@ async function main(): Promise<number> {
   );
   let code = 1;
   try {
-    const plane = await startPlane(dir, owned, deadline, { node: settings.deployment !== undefined });
+    const plane = await startPlane(dir, owned, deadline, {
+      node: settings.deployment !== undefined,
+      events: true,
+    });
     code = await soak(settings, plane, deadline);
   } catch (error) {
     progress(`failed: ${error instanceof Error ? error.message : String(error)}`);

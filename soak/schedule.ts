@@ -12,6 +12,9 @@ export const FAULT_KINDS = [
   'webhook-429',
   'webhook-slow',
   'dropped-watches',
+  'sensor-kill',
+  'eventsource-restart',
+  'nats-restart',
 ] as const;
 /**
  * With the chart's Deployment on a node: its pods deleted and the Deployment rolled as well, and
@@ -30,7 +33,7 @@ export interface ScheduledFault {
 }
 
 /** Time between the starts of two faults. */
-const SPACING_MS = 6000;
+const SPACING_MS = 4000;
 /**
  * With the chart's Deployment: a rolling restart or a control-plane restart on a node takes 25 to
  * 55 s, and a fault that overruns its slot delays the next, so faults start 20 s apart.

@@ -20,7 +20,7 @@ import {
 import { waitForPhase } from '../support/resume-requests.js';
 import { getWorkflow, waitForSuspendAt, waitForWorkflowPhase } from '../support/workflows.js';
 
-const file = operatorForFile('e2e-pipeline', { namespace: () => pipeline().namespace });
+operatorForFile('e2e-pipeline', { namespace: () => pipeline().namespace });
 
 describe('GitHub deliveries through the Argo Events pipeline', () => {
   it('advance the play workflow of their task stage by stage to Succeeded', async () => {
@@ -58,6 +58,5 @@ describe('GitHub deliveries through the Argo Events pipeline', () => {
       new RegExp(`^${play.namespace}/gh-`),
     );
     process.stdout.write(`delivery → ResumeRequest, answer → resumed (ms): ${JSON.stringify(timings)}\n`);
-    expect(file.operator.logs()).not.toMatch(/"level":"error"/);
   });
 });

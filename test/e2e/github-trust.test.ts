@@ -47,8 +47,11 @@ async function deliver(event: string, payload: unknown, sensor?: string): Promis
   const rendered = await render(event, payload, { deliveryId: randomUUID(), ...(sensor ? { sensor } : {}) });
   if (rendered.code === 3) return undefined;
   if (!rendered.object) throw new Error(`sensor-render failed: ${rendered.stderr}`);
-  await kubectlOk(['-n', file.namespace, 'create', '-f', '-'], JSON.stringify(rendered.object));
-  return rendered.object.metadata.name;
+  const created = await kubectlOk(
+    ['-n', file.namespace, 'create', '-o', 'jsonpath={.metadata.name}', '-f', '-'],
+    JSON.stringify(rendered.object),
+  );
+  return created.trim();
 }
 
 /** Moves a play workflow to its approval stage with explicit requests. */

@@ -1,6 +1,7 @@
 // config/argo-events: accepted by Argo Events' own validators and by its CRDs on the plane, the
 // Sensor's service account limited to creating ResumeRequests, and the trigger settings that
-// docs/argo-events.md promises (one trigger per dependency, create, delivery-id names, retries).
+// docs/argo-events.md promises (one trigger per dependency, create under a name that begins with
+// the delivery id and cannot collide, retries that outlast an API server outage, a dead letter).
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -52,7 +53,8 @@ interface Trigger {
     k8s?: { operation: string; source: { resource: Manifest }; parameters: Parameter[] };
   };
   atLeastOnce?: boolean;
-  retryStrategy?: { steps?: number };
+  retryStrategy?: { steps?: number; duration?: string; factor?: number };
+  dlqTrigger?: { template: { name: string; log?: object }; atLeastOnce?: boolean };
 }
 const sensor = named('Sensor') as Manifest & {
   spec: { dependencies: { name: string; filters: { data: DataFilter[] } }[]; triggers: Trigger[] };
@@ -115,28 +117,38 @@ describe('the Sensor’s triggers', () => {
   });
 
   test.each(sensor.spec.triggers.map((t) => [t.template.name, t] as const))(
-    '%s creates a ResumeRequest named after the delivery, at least once, with retries',
+    '%s creates a ResumeRequest under a name from the delivery id, at least once, retrying for 15 minutes',
     (_name, trigger) => {
       expect(trigger.atLeastOnce).toBe(true);
-      expect(trigger.retryStrategy?.steps).toBeGreaterThan(1);
+      // A constant 2 s between tries (factor 1: Argo Events' backoff has no cap), 450 of them.
+      const { steps = 0, duration = '', factor } = trigger.retryStrategy ?? {};
+      expect(factor).toBe(1);
+      expect(steps * Number(/^(\d+)s$/.exec(duration)?.[1])).toBeGreaterThanOrEqual(900);
+      expect(trigger.dlqTrigger).toEqual({
+        template: { name: `${trigger.template.name}-dead-letter`, log: {} },
+        atLeastOnce: true,
+      });
       const k8s = trigger.template.k8s!;
       expect(k8s.operation).toBe('create');
       expect(k8s.source.resource).toMatchObject({
         apiVersion: 'resume.workflows.dev/v1alpha1',
         kind: 'ResumeRequest',
-        metadata: { name: 'gh-' },
+        metadata: { generateName: 'gh-' },
       });
-      expect(k8s.parameters).toContainEqual({
-        src: { dependencyName: trigger.template.name, dataKey: 'body.X-GitHub-Delivery' },
-        dest: 'metadata.name',
-        operation: 'append',
+      const [naming, ...facts] = k8s.parameters;
+      expect(naming).toEqual({
+        src: {
+          dependencyName: trigger.template.name,
+          dataTemplate: '{{ printf "gh-%s-" (index .Input.body "X-GitHub-Delivery") }}',
+        },
+        dest: 'metadata.generateName',
       });
-      for (const parameter of k8s.parameters) {
+      for (const parameter of facts) {
         expect(parameter.src.dependencyName).toBe(trigger.template.name);
         // Facts are copied, not computed: the operator owns the logic.
         expect(parameter.src.dataTemplate).toBeUndefined();
       }
-      const raw = k8s.parameters.filter((p) => p.src.useRawData).map((p) => p.dest);
+      const raw = facts.filter((p) => p.src.useRawData).map((p) => p.dest);
       // JSON kept as JSON: a list, a number, and a head repository and fork flag that are null
       // when the fork was deleted.
       expect(raw.sort()).toEqual([
@@ -147,6 +159,15 @@ describe('the Sensor’s triggers', () => {
       ]);
     },
   );
+
+  test('every dependency lets through only delivery ids that make a valid name', () => {
+    for (const dependency of sensor.spec.dependencies)
+      expect(dependency.filters.data).toContainEqual({
+        path: 'body.X-GitHub-Delivery',
+        type: 'string',
+        value: ['^[A-Za-z0-9-]{1,64}$'],
+      });
+  });
 
   test('every string filter is anchored at both ends', () => {
     const filters = sensor.spec.dependencies.flatMap((d) => d.filters.data);
@@ -220,14 +241,22 @@ describe('on the plane', () => {
     expect(result.stdout.trim()).toBe(answer);
   });
 
-  test('as the Sensor: a delivery creates its ResumeRequest, a redelivery gets AlreadyExists', async () => {
+  test('as the Sensor: a delivery creates its ResumeRequest, and a redelivery another one', async () => {
     const object = await renderObject('pull_request', github.labeledWith('ready-for-qa'), {
       deliveryId: '0b8e4c2a-3c1d-11ee-be56-0242ac120002',
     });
-    const asSensor = ['-n', namespace, '--as', serviceAccount()];
-    await kubectlOk(['create', ...asSensor, '-f', '-'], JSON.stringify(object));
-    const again = await kubectl(['create', ...asSensor, '-f', '-'], JSON.stringify(object));
-    expect(again.code).not.toBe(0);
-    expect(again.stderr).toContain('AlreadyExists');
+    const asSensor = ['-n', namespace, '--as', serviceAccount(), '-o', 'jsonpath={.metadata.name}'];
+    const first = await kubectlOk(['create', ...asSensor, '-f', '-'], JSON.stringify(object));
+    const again = await kubectlOk(['create', ...asSensor, '-f', '-'], JSON.stringify(object));
+    expect(first).toMatch(/^gh-0b8e4c2a-3c1d-11ee-be56-0242ac120002-[a-z0-9]{5}$/);
+    expect(again).toMatch(/^gh-0b8e4c2a-3c1d-11ee-be56-0242ac120002-[a-z0-9]{5}$/);
+    expect(again).not.toBe(first);
+  });
+
+  test('the EventSource checks every delivery’s signature: it names a webhook secret, never optional', () => {
+    const github = (named('EventSource').spec as { github: Record<string, { webhookSecret?: object }> })
+      .github;
+    for (const event of Object.values(github))
+      expect(event.webhookSecret).toEqual({ name: 'github-webhook', key: 'secret' });
   });
 });

@@ -1,5 +1,5 @@
 import type { ResumeRequest } from '../../src/api/resume-request.js';
-import { checkInvariants, countViolations } from '../../soak/invariants.js';
+import { checkInvariants, countViolations, sentRequests } from '../../soak/invariants.js';
 import type { RequestRecord, RunRecord } from '../../soak/ledger.js';
 import { playWorkflow } from '../fixtures/play-workflows.js';
 
@@ -51,6 +51,28 @@ const sent = (entries: [string, number, RequestRecord['kind'], boolean?][]) =>
   );
 
 describe('the soak invariants', () => {
+  it('count a valid delivery the EventSource acknowledged and no request carries as lost, even when its stage moved on', () => {
+    const answered = new Map([
+      ['d-1', { task: '7', run: 'soak-7-a', stage: 0, kind: 'valid' as const, deliveryId: 'd-1' }],
+      ['d-2', { task: '7', run: 'soak-7-a', stage: 0, kind: 'duplicate' as const, deliveryId: 'd-2' }],
+      ['d-3', { task: '7', run: 'soak-7-a', stage: 1, kind: 'unrelated-label' as const, deliveryId: 'd-3' }],
+    ]);
+    const carrying = { ...request('gh-d-1-x7k2p', 0, succeeded('soak-7-a')) };
+    carrying.spec = { ...carrying.spec, github: { deliveryId: 'd-1' } } as ResumeRequest['spec'];
+    const requests = [carrying];
+    const result = checkInvariants({
+      runs,
+      sent: sentRequests(new Map(), answered, requests),
+      workflows: [run(1, ['gh-d-1-x7k2p'])],
+      requests,
+      answered,
+    });
+    // d-1 became the request that resumed the stage; d-3 was rightly filtered out; d-2 is gone.
+    expect(result.violations).toEqual([
+      expect.objectContaining({ kind: 'lost', stage: 'waiting-pr-created', requests: ['delivery d-2'] }),
+    ]);
+  });
+
   it('hold for a run whose every stage was resumed once by a valid event, duplicates ignored', () => {
     const result = checkInvariants({
       runs,
