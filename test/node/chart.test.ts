@@ -150,6 +150,13 @@ describe('installed with helm', () => {
     ]);
   }, 10 * 60_000);
 
+  test('helm test finds a ready replica of the chart’s version behind the metrics Service', async () => {
+    await expectOneLeader(system);
+    const output = await helm(['test', RELEASE, '--namespace', system, '--timeout', '3m', '--logs']);
+    expect(output).toMatch(/Phase:\s+Succeeded/);
+    expect(output).toMatch(/ready, serving \d+\.\d+\.\d+/);
+  });
+
   test('two Ready pods, one leader, configured in-cluster through the kubernetes Service', async () => {
     const leaderName = await expectOneLeader(system);
     const pod = JSON.parse(await kubectlOk(['-n', system, 'get', 'pod', leaderName, '-o', 'json']));
