@@ -152,9 +152,9 @@ describe('installed with helm', () => {
 
   test('helm test finds a ready replica of the chart’s version behind the metrics Service', async () => {
     await expectOneLeader(system);
-    const output = await helm(['test', RELEASE, '--namespace', system, '--timeout', '3m', '--logs']);
+    // The test pod exits non-zero unless /readyz answers and the build info names this version.
+    const output = await helm(['test', RELEASE, '--namespace', system, '--timeout', '3m']);
     expect(output).toMatch(/Phase:\s+Succeeded/);
-    expect(output).toMatch(/ready, serving \d+\.\d+\.\d+/);
   });
 
   test('two Ready pods, one leader, configured in-cluster through the kubernetes Service', async () => {
