@@ -74,7 +74,7 @@ const settingsSchema = z
     // Bytes of compressed node status one namespace's workflows may inflate per minute (each
     // inflation is parsed as JSON, the costliest thing the watch does): past it, a workflow is
     // skipped and read again later, so one tenant cannot keep the operator busy inflating.
-    maxInflatedBytesPerNamespace: int(1 << 20, 16 * 1024 ** 3).default(256 << 20),
+    maxInflatedBytesPerNamespace: int(1 << 20, 16 * 1024 ** 3).default(128 << 20),
     // A resume is two writes: the workflow and the request's status, which says what happened.
     // An Event for each request that succeeded, and one on the workflow for each resume, are a
     // write more each, for those who read `kubectl describe`. Requests that wait, are retried,
