@@ -35,7 +35,7 @@ export async function countOursRequests(options: Omit<PassOptions, 'warmUp'>): P
     const sessionOptions = { plane, n, warmUp: 0, deadline, label, apiPort: proxy.port };
     return await withOursSession(sessionOptions, async (session) => {
       const before = proxy.snapshot();
-      const batch = await session.resumeAll(concurrency);
+      const { batch } = await session.resumeAll(concurrency);
       await proxy.quiet(QUIET_MS, deadline);
       const runMs = performance.now() - batch.startedAtMs;
       const run = tallySince(proxy.snapshot(), before);

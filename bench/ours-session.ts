@@ -3,9 +3,11 @@
 // untimed warm-up batch of ResumeRequests and one measured batch. Everything it starts is
 // stopped when the pass ends.
 import * as k8s from '@kubernetes/client-node';
+import { cleanUp, type CleanUpStep } from './clean-up.js';
 import type { BatchResult } from './batch.js';
 import type { Deadline } from './deadline.js';
 import { createNamespace } from './namespaces.js';
+import { startCpuMeter, type CpuUsed } from './operator-cpu.js';
 import { startOperatorProcess, type OperatorProcess } from './operator-process.js';
 import type { BenchPlane } from './plane.js';
 import { progress } from './progress.js';
@@ -19,9 +21,10 @@ export interface OursSession {
   /**
    * Resumes the warm-up workflows, untimed, then the N measured ones: one ResumeRequest per
    * workflow, at most `concurrency` creates in flight. Resolves with the measured batch once every
-   * workflow has passed its suspend node and every request has Succeeded.
+   * workflow has passed its suspend node and every request has Succeeded, and the operator's CPU
+   * time over the measured batch (operator-cpu.ts).
    */
-  resumeAll(concurrency: number): Promise<BatchResult>;
+  resumeAll(concurrency: number): Promise<{ batch: BatchResult; cpu: CpuUsed }>;
 }
 
 export async function withOursSession<T>(
@@ -41,7 +44,7 @@ export async function withOursSession<T>(
   const namespace = await createNamespace(kubeConfig, 'bench-ours', deadline);
   const names = Array.from({ length: n }, (_, i) => `play-${i + 1}`);
   const warmUpNames = Array.from({ length: options.warmUp }, (_, i) => `warm-up-${i + 1}`);
-  const release: Array<() => unknown> = [];
+  const release: CleanUpStep[] = [];
   try {
     const { workflows, requests, close } = await watchPlays(kubeConfig, namespace, deadline);
     release.push(close);
@@ -79,15 +82,13 @@ export async function withOursSession<T>(
       operator,
       async resumeAll(concurrency) {
         if (warmUpNames.length > 0) await batch(warmUpNames, concurrency, 'warm-up');
-        return batch(names, concurrency, 'measured');
+        const meter = startCpuMeter(operator.pid);
+        const measured = await batch(names, concurrency, 'measured');
+        return { batch: measured, cpu: await meter.stop(deadline) };
       },
     });
   } finally {
-    for (const step of release.reverse()) {
-      await Promise.resolve()
-        .then(step)
-        .catch((error: unknown) => progress(`${label}: clean-up step failed: ${String(error)}`));
-    }
+    await cleanUp(release, label);
     await Promise.allSettled([
       deleteWorkflows(kubeConfig, namespace),
       api.deleteCollectionNamespacedCustomObject(requestCollection(namespace)),

@@ -5,6 +5,7 @@
 import type { PerResume } from './api-requests.js';
 import type { BatchResult } from './batch.js';
 import type { RequestCount } from './count-ours-requests.js';
+import { atMost, cpuGoal, PEAK_RSS_MIB_GOAL, READY_MS_GOAL, type Goal } from './goals.js';
 import type { ArgoCliResult } from './measure-argo-cli.js';
 import type { OursResult } from './measure-ours.js';
 import type { ScaleResult } from './scale.js';
@@ -23,7 +24,7 @@ interface Ratios {
 
 export interface LevelReport {
   concurrency: number;
-  ours: PathSummary;
+  ours: PathSummary & { cpu_ms_per_resume: number };
   argo_cli: PathSummary;
   ratios: Ratios;
 }
@@ -33,6 +34,7 @@ export interface BenchReport {
   concurrency: number;
   ours: PathSummary & {
     rss_mb: number;
+    cpu_ms_per_resume: number;
     api_requests_per_resume: number;
     writes_per_resume: number;
     reads_per_resume: number;
@@ -41,6 +43,7 @@ export interface BenchReport {
   argo_cli: PathSummary;
   ratios: Ratios;
   by_concurrency: LevelReport[];
+  goals: { cpu_ms_per_resume: Goal };
 }
 
 export const summarize = (batch: BatchResult): PathSummary => ({
@@ -72,7 +75,7 @@ function levelReports(ours: Map<number, OursResult>, argoCli: ArgoCliResult): Le
   return [...ours].map(([concurrency, result]) => {
     const argo = argoCli.get(concurrency);
     if (!argo) throw new Error(`argo cli was not timed at ${concurrency} calls in flight`);
-    const oursSummary = summarize(result.batch);
+    const oursSummary = { ...summarize(result.batch), cpu_ms_per_resume: round(result.cpuMsPerResume, 2) };
     const argoSummary = summarize(argo);
     return {
       concurrency,
@@ -102,6 +105,7 @@ export function buildReport(
     argo_cli: headline.argo_cli,
     ratios: headline.ratios,
     by_concurrency: levels,
+    goals: { cpu_ms_per_resume: cpuGoal(headline.ours.cpu_ms_per_resume) },
   };
 }
 
@@ -126,8 +130,18 @@ export function summaryTable(report: BenchReport, requests: RequestCount): strin
     `ours: per resume by kind: ${Object.entries(report.ours.requests_per_resume_by_kind)
       .map(([kind, value]) => `${value} ${kind}`)
       .join(', ')}`,
+    `ours: operator CPU time per resume: ${report.by_concurrency
+      .map((level) => `${level.ours.cpu_ms_per_resume} ms at ${level.concurrency} in flight`)
+      .join(', ')}`,
+    ...goalLines(report.goals),
   ];
 }
+
+export const goalLines = (goals: Record<string, Goal>): string[] =>
+  Object.entries(goals).map(
+    ([name, goal]) =>
+      `goal ${name}: ${goal.met ? 'met' : 'NOT met'} (${goal.target}; ${goal.value ?? 'n/a'})`,
+  );
 
 export interface ScaleReport {
   profile: 'scale';
@@ -143,9 +157,11 @@ export interface ScaleReport {
       rss_empty_mb: number;
       rss_kib_per_workflow: number | null;
       rss_kib_per_finished_request: number | null;
+      cpu_ms_per_resume: number;
     };
   argo_cli: PathSummary & { n: number };
   ratios: Ratios;
+  goals: { peak_rss_mb: Goal; ready_ms: Goal; cpu_ms_per_resume: Goal };
 }
 
 /** RSS growth per cached object in KiB, or null when nothing of the kind was cached. */
@@ -171,9 +187,23 @@ export function buildScaleReport(result: ScaleResult): ScaleReport {
       rss_empty_mb: round(rss.emptyMiB, 1),
       rss_kib_per_workflow: kibPer(rss.readyMiB - rss.requestsOnlyMiB, result.workflows),
       rss_kib_per_finished_request: kibPer(rss.requestsOnlyMiB - rss.emptyMiB, result.finishedRequests),
+      cpu_ms_per_resume: round(result.cpuMsPerResume, 2),
     },
     argo_cli: { ...argo, n: result.argoSample.latenciesMs.length },
     ratios: compare(ours, argo),
+    goals: {
+      peak_rss_mb: atMost(
+        `operator peak RSS during the burst <= ${PEAK_RSS_MIB_GOAL} MiB`,
+        round(rss.peakMiB, 1),
+        PEAK_RSS_MIB_GOAL,
+      ),
+      ready_ms: atMost(
+        `operator start to ready, caches full, <= ${READY_MS_GOAL} ms`,
+        Math.round(result.readyMs),
+        READY_MS_GOAL,
+      ),
+      cpu_ms_per_resume: cpuGoal(round(result.cpuMsPerResume, 2)),
+    },
   };
 }
 
@@ -191,5 +221,7 @@ export function scaleSummary(report: ScaleReport): string[] {
       `${argo.throughput_per_s} resumes/s`,
     `ratios ours/argo cli: latency p50 ${report.ratios.latency_p50}, p99 ${report.ratios.latency_p99}, ` +
       `throughput ${report.ratios.throughput}`,
+    `ours: operator CPU time per resume during the burst ${ours.cpu_ms_per_resume} ms`,
+    ...goalLines(report.goals),
   ];
 }

@@ -15,6 +15,8 @@ import { measureOurs, type OursResult } from './measure-ours.js';
 import { startPlane, stopPlane } from './plane.js';
 import { progress } from './progress.js';
 import { buildReport, buildScaleReport, scaleSummary, summaryTable } from './report.js';
+import { runRate } from './rate.js';
+import { buildRateReport, rateSummary } from './rate-report.js';
 import { runScale } from './scale.js';
 import { runHostile } from './hostile.js';
 import { settingsOrExit } from './env-settings.js';
@@ -42,7 +44,10 @@ async function main(): Promise<number> {
     : settings.scale
       ? `scale: ${settings.scale.workflows} workflows, ${settings.scale.finished} finished requests, ` +
         `a burst of ${settings.scale.burst} at ${concurrency} in flight, argo sample ${settings.scale.argoSample}`
-      : `n=${n} after ${warmUp} untimed, ${concurrencies.join(', ')} client calls in flight (headline ${concurrency})`;
+      : settings.rate
+        ? `rate: ${settings.rate.rates.join(', ')} arrivals per second for ${settings.rate.seconds} s each, ` +
+          `${settings.rate.inFlight} call(s) in flight, seed ${settings.rate.seed}, after ${warmUp} untimed`
+        : `n=${n} after ${warmUp} untimed, ${concurrencies.join(', ')} client calls in flight (headline ${concurrency})`;
   progress(
     `${shape}, deadline ${settings.deadlineMs / 1000} s, ` +
       `plane ${owned ? `started in ${dir}` : `reused from ${dir}`}`,
@@ -64,6 +69,10 @@ async function main(): Promise<number> {
         await runScale({ plane, scale: settings.scale, concurrency, deadline }),
       );
       for (const line of scaleSummary(report)) progress(line);
+      output = JSON.stringify(report);
+    } else if (settings.rate) {
+      const report = buildRateReport(await runRate({ plane, rate: settings.rate, warmUp, n, deadline }));
+      for (const line of rateSummary(report)) progress(line);
       output = JSON.stringify(report);
     } else {
       const ours = new Map<number, OursResult>();

@@ -11,11 +11,13 @@ import * as k8s from '@kubernetes/client-node';
 import { perResume, formatTally, tallySince, type PerResume } from './api-requests.js';
 import { argoResume } from './argo-cli.js';
 import { measureBatch, type BatchResult } from './batch.js';
+import { cleanUp, type CleanUpStep } from './clean-up.js';
 import { startCountingProxy } from './counting-proxy.js';
 import type { Deadline } from './deadline.js';
 import { createFinishedRequests } from './finished-requests.js';
 import { createNamespace } from './namespaces.js';
 import { startOperatorProcess, type OperatorProcess } from './operator-process.js';
+import { cpuPerResume, startCpuMeter } from './operator-cpu.js';
 import { peakRssMiB, rssMiB } from './peak-rss.js';
 import type { BenchPlane } from './plane.js';
 import { progress } from './progress.js';
@@ -44,6 +46,8 @@ export interface ScaleResult {
   readyMs: number;
   rss: { emptyMiB: number; requestsOnlyMiB: number; readyMiB: number; peakMiB: number };
   requests: PerResume;
+  /** The operator's CPU time per resume during the burst, its idle use taken out. */
+  cpuMsPerResume: number;
 }
 
 /** Starts the operator on `namespaces`, waits until it leads, lets it settle; RSS and time to ready. */
@@ -90,7 +94,7 @@ export async function runScale(options: {
   const names = Array.from({ length: scale.workflows }, (_, i) => `play-${i + 1}`);
   const burstNames = names.slice(0, scale.burst);
   const sampleNames = names.slice(scale.burst, scale.burst + scale.argoSample);
-  const release: Array<() => unknown> = [];
+  const release: CleanUpStep[] = [];
   try {
     const { workflows, requests, close } = await watchPlays(kubeConfig, namespace, deadline);
     release.push(close);
@@ -133,6 +137,7 @@ export async function runScale(options: {
 
     progress(`scale: a burst of ${scale.burst} ResumeRequests, ${concurrency} creates in flight at most`);
     const before = proxy.snapshot();
+    const meter = startCpuMeter(full.operator.pid);
     const burst = await resumeByRequests({
       label: 'scale burst',
       api,
@@ -144,13 +149,16 @@ export async function runScale(options: {
       deadline,
     });
     await proxy.quiet(QUIET_MS, deadline);
+    const cpu = await meter.stop(deadline);
     const runMs = performance.now() - burst.startedAtMs;
     const run = tallySince(proxy.snapshot(), before);
     const idleMs = Math.min(runMs, MAX_IDLE_WINDOW_MS);
     progress(`scale: counting the idle operator's requests for ${(idleMs / 1000).toFixed(1)} s`);
     const idleBefore = proxy.snapshot();
+    const idleCpu = startCpuMeter(full.operator.pid);
     await deadline.sleep('the idle baseline window', idleMs);
     const idle = tallySince(proxy.snapshot(), idleBefore);
+    const idleUsed = await idleCpu.stop(deadline);
     progress(`scale: during the burst: ${formatTally(run)}`);
     progress(`scale: while idle: ${formatTally(idle)}`);
     const peakMiB = peakRssMiB(full.operator.pid);
@@ -176,13 +184,10 @@ export async function runScale(options: {
       readyMs: full.readyMs,
       rss: { emptyMiB, requestsOnlyMiB, readyMiB: full.rssMiB, peakMiB },
       requests: perResume(run, idle, runMs / idleMs, scale.burst),
+      cpuMsPerResume: cpuPerResume(cpu, idleUsed.cpuMs / idleUsed.windowMs, scale.burst),
     };
   } finally {
-    for (const step of release.reverse()) {
-      await Promise.resolve()
-        .then(step)
-        .catch((error: unknown) => progress(`scale: clean-up step failed: ${String(error)}`));
-    }
+    await cleanUp(release, 'scale');
     await Promise.allSettled([
       deleteWorkflows(kubeConfig, namespace),
       api.deleteCollectionNamespacedCustomObject(requestCollection(namespace)),

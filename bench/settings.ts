@@ -10,9 +10,10 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const settingsSchema = z.object({
   /**
    * `default`: the comparison at each level of calls in flight; `scale`: full caches, then a
-   * burst; `hostile`: one namespace tries to exhaust the operator while another's play is resumed.
+   * burst; `hostile`: one namespace tries to exhaust the operator while another's play is resumed;
+   * `rate`: open-loop arrivals at each of a list of rates.
    */
-  BENCH_PROFILE: z.enum(['default', 'scale', 'hostile']).default('default'),
+  BENCH_PROFILE: z.enum(['default', 'scale', 'hostile', 'rate']).default('default'),
   /** Workflows resumed per measured batch. */
   BENCH_N: int(1, 200).default(30),
   /**
@@ -39,6 +40,22 @@ const settingsSchema = z.object({
   BENCH_SCALE_BURST: int(1, 1000).default(1000),
   /** Scale profile: cached workflows resumed with `argo resume` for comparison. */
   BENCH_SCALE_ARGO_SAMPLE: int(1, 1000).default(100),
+  /** Rate profile: arrivals per second, each rate timed on both paths (comma-separated). */
+  BENCH_RATES: z
+    .string()
+    .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'a comma-separated list of rates per second, such as 5,20,50,100')
+    .transform((list) => list.split(',').map(Number))
+    .pipe(z.array(z.number().min(0.5).max(200)).min(1).max(8))
+    .default([5, 20, 50, 100]),
+  /** Rate profile: how long arrivals come at each rate. */
+  BENCH_RATE_SECONDS: int(2, 120).default(15),
+  /**
+   * Rate profile: client calls in flight on each path. 1 is an Argo Events trigger with
+   * `atLeastOnce: true`, which handles its events one at a time (docs/performance.md).
+   */
+  BENCH_RATE_IN_FLIGHT: int(1, 64).default(1),
+  /** Rate profile: seeds the arrival schedules, so a run can be replayed. */
+  BENCH_RATE_SEED: int(0, 2 ** 31 - 1).default(1),
   /** An existing plane directory to use (left running); otherwise a temporary one is started. */
   PLANE_DIR: z.string().min(1).optional(),
 });
@@ -50,11 +67,21 @@ export interface ScaleSettings {
   argoSample: number;
 }
 
+export interface RateSettings {
+  /** Arrivals per second, in increasing order. */
+  rates: number[];
+  seconds: number;
+  inFlight: number;
+  seed: number;
+}
+
 export interface BenchSettings {
   /** Present for the scale profile. */
   scale: ScaleSettings | undefined;
   /** The hostile profile. */
   hostile: boolean;
+  /** Present for the rate profile. */
+  rate: RateSettings | undefined;
   n: number;
   /** Untimed resumes before each timed batch of the default profile. */
   warmUp: number;
@@ -78,9 +105,47 @@ function defaultDeadlineSeconds(n: number, warmUp: number, concurrencies: readon
   return Math.min(3600, Math.max(600, Math.ceil(120 + resumes * SECONDS_PER_RESUME)));
 }
 
+/**
+ * Arrivals a rate run may offer each path in all, on average: every one needs a suspended workflow
+ * made beforehand (the Argo controller suspends about 30 a second on this machine).
+ */
+export const MAX_RATE_ARRIVALS = 5000;
+
+/**
+ * The rate profile's deadline: filling both namespaces at a pessimistic 10 workflows a second,
+ * then at each rate both paths for three times the schedule (arrivals, the grace for late ones,
+ * the drain), the warm-ups and the counting pass. At least 600 s, at most 3600 s.
+ */
+function rateDeadlineSeconds(rate: RateSettings, warmUp: number, n: number): number {
+  const arrivals = rate.rates.reduce((sum, perSecond) => sum + perSecond, 0) * rate.seconds;
+  const workflows = 2 * (arrivals + warmUp) + n;
+  const runs = rate.rates.length * 2 * rate.seconds * 3;
+  return Math.min(3600, Math.max(600, Math.ceil(180 + workflows / 10 + runs + n * SECONDS_PER_RESUME)));
+}
+
+function rateSettings(settings: z.infer<typeof settingsSchema>): RateSettings {
+  const rates = [...new Set(settings.BENCH_RATES)].sort((a, b) => a - b);
+  const rate = {
+    rates,
+    seconds: settings.BENCH_RATE_SECONDS,
+    inFlight: settings.BENCH_RATE_IN_FLIGHT,
+    seed: settings.BENCH_RATE_SEED,
+  };
+  const arrivals = rates.reduce((sum, perSecond) => sum + perSecond, 0) * rate.seconds;
+  if (arrivals > MAX_RATE_ARRIVALS) {
+    throw new SettingsError(
+      `invalid benchmark settings:\n  BENCH_RATES × BENCH_RATE_SECONDS offers ${arrivals} arrivals per path ` +
+        `(${rates.join(' + ')} per second for ${rate.seconds} s), more than ${MAX_RATE_ARRIVALS}: ` +
+        'each needs a suspended workflow made beforehand; use fewer or lower rates, or a shorter schedule',
+    );
+  }
+  return rate;
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
   const settings = parseEnvSettings(settingsSchema, env, 'benchmark');
   const scaled = settings.BENCH_PROFILE === 'scale';
+  const rate = settings.BENCH_PROFILE === 'rate' ? rateSettings(settings) : undefined;
   const concurrency = settings.BENCH_CONCURRENCY ?? (scaled ? 32 : 4);
   const concurrencies = [...new Set([...settings.BENCH_CONCURRENCIES, concurrency])].sort((a, b) => a - b);
   const scale = {
@@ -97,20 +162,24 @@ export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
     );
   }
   const hostile = settings.BENCH_PROFILE === 'hostile';
+  const deadlineSeconds =
+    settings.BENCH_DEADLINE_SECONDS ??
+    (scaled
+      ? 3600
+      : hostile
+        ? 900
+        : rate
+          ? rateDeadlineSeconds(rate, settings.BENCH_WARMUP, settings.BENCH_N)
+          : defaultDeadlineSeconds(settings.BENCH_N, settings.BENCH_WARMUP, concurrencies));
   return {
     scale: scaled ? scale : undefined,
     hostile,
+    rate,
     n: settings.BENCH_N,
     warmUp: settings.BENCH_WARMUP,
     concurrency,
     concurrencies,
-    deadlineMs:
-      (settings.BENCH_DEADLINE_SECONDS ??
-        (scaled
-          ? 3600
-          : hostile
-            ? 900
-            : defaultDeadlineSeconds(settings.BENCH_N, settings.BENCH_WARMUP, concurrencies))) * 1000,
+    deadlineMs: deadlineSeconds * 1000,
     planeDir: settings.PLANE_DIR,
   };
 }

@@ -3,7 +3,7 @@
 // GitHub really produces. Every delivery says what it is, so the checks at the end know which
 // requests carried a valid event and which ones policy must refuse.
 import { defaultDomainConfig } from '../src/domain/config.js';
-import { Random } from './random.js';
+import { Random } from '../bench/random.js';
 import type { OutsiderPolicy } from './settings.js';
 
 export const STAGES = defaultDomainConfig.stages;

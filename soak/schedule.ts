@@ -1,7 +1,7 @@
 // The fault schedule, planned up front from the seed (pure, so a run replays): every few
 // seconds the next fault of a shuffled round of all kinds, until the play ends.
 import { PLAY_FRACTION } from './histories.js';
-import { Random } from './random.js';
+import { Random } from '../bench/random.js';
 
 export const FAULT_KINDS = [
   'sigkill-leader',

@@ -1,5 +1,5 @@
-// A seeded pseudo-random source (mulberry32), so a soak's histories and fault schedule replay
-// exactly from SOAK_SEED. Not for anything secret.
+// A seeded pseudo-random source (mulberry32), so that a soak's histories and fault schedule and the
+// benchmark's arrival schedules replay exactly from their seeds. Not for anything secret.
 
 export class Random {
   private state: number;
