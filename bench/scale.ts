@@ -17,7 +17,7 @@ import type { Deadline } from './deadline.js';
 import { createFinishedRequests } from './finished-requests.js';
 import { createNamespace } from './namespaces.js';
 import { startOperatorProcess, type OperatorProcess } from './operator-process.js';
-import { cpuPerResume, startCpuMeter } from './operator-cpu.js';
+import { cpuPerResume, idleCpuPerMs, startCpuMeter } from './operator-cpu.js';
 import { peakRssMiB, rssMiB } from './peak-rss.js';
 import type { BenchPlane } from './plane.js';
 import { progress } from './progress.js';
@@ -155,10 +155,8 @@ export async function runScale(options: {
     const idleMs = Math.min(runMs, MAX_IDLE_WINDOW_MS);
     progress(`scale: counting the idle operator's requests for ${(idleMs / 1000).toFixed(1)} s`);
     const idleBefore = proxy.snapshot();
-    const idleCpu = startCpuMeter(full.operator.pid);
-    await deadline.sleep('the idle baseline window', idleMs);
+    const idlePerMs = await idleCpuPerMs(full.operator.pid, deadline, idleMs);
     const idle = tallySince(proxy.snapshot(), idleBefore);
-    const idleUsed = await idleCpu.stop(deadline);
     progress(`scale: during the burst: ${formatTally(run)}`);
     progress(`scale: while idle: ${formatTally(idle)}`);
     const peakMiB = peakRssMiB(full.operator.pid);
@@ -184,7 +182,7 @@ export async function runScale(options: {
       readyMs: full.readyMs,
       rss: { emptyMiB, requestsOnlyMiB, readyMiB: full.rssMiB, peakMiB },
       requests: perResume(run, idle, runMs / idleMs, scale.burst),
-      cpuMsPerResume: cpuPerResume(cpu, idleUsed.cpuMs / idleUsed.windowMs, scale.burst),
+      cpuMsPerResume: cpuPerResume(cpu, idlePerMs, scale.burst),
     };
   } finally {
     await cleanUp(release, 'scale');

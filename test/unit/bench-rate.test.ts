@@ -1,4 +1,5 @@
 import { poissonArrivals } from '../../bench/arrivals.js';
+import { summarizeProfile, sourceOf, type CpuProfile } from '../../bench/cpu-profile.js';
 import { Deadline } from '../../bench/deadline.js';
 import { SettingsError } from '../../bench/env-settings.js';
 import { runOpenLoop, type RunClock, type Started } from '../../bench/open-loop.js';
@@ -268,5 +269,53 @@ describe('CPU time from /proc/<pid>/stat', () => {
 
   it('refuses a line without the two fields', () => {
     expect(() => parseCpuMs('4242 (node) S 1')).toThrow(/utime and stime/);
+  });
+});
+
+describe('a CPU profile summary', () => {
+  const frame = (functionName: string, url: string) => ({
+    functionName,
+    url,
+    lineNumber: 0,
+    columnNumber: 0,
+  });
+  const profile: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame('(idle)', '') },
+      { id: 2, callFrame: frame('parse', 'file:///app/node_modules/undici/lib/web/fetch.js') },
+      { id: 3, callFrame: frame('(garbage collector)', '') },
+      { id: 4, callFrame: frame('readFile', 'node:fs') },
+    ],
+    startTime: 1_000_000,
+    // Samples at 1,000,100 (idle), 1,000,200 (parse), 1,000,500 (gc), 1,000,600 (parse), 1,002,600 (readFile).
+    samples: [1, 2, 3, 2, 4],
+    timeDeltas: [100, 100, 300, 100, 2000],
+  };
+
+  it('gives each sample the time to the next, leaves idle out and names packages and built-ins', () => {
+    const summary = summarizeProfile(profile, [], undefined);
+    // parse 300 + 2000 µs, the collector 100 µs, the last sample nothing (no sample follows it).
+    expect(summary.busyMs).toBe(2.4);
+    expect(summary.bySource).toEqual([
+      { name: 'node_modules/undici', ms: 2.3, percent: 95.8 },
+      { name: '(garbage collector)', ms: 0.1, percent: 4.2 },
+      { name: 'node (built-in modules)', ms: 0, percent: 0 },
+    ]);
+    expect(summary.byFunction[0]).toEqual({ name: 'parse (node_modules/undici)', ms: 2.3, percent: 95.8 });
+  });
+
+  it('counts only the samples inside the measured windows', () => {
+    const summary = summarizeProfile(profile, [{ startUs: 1_000_150, endUs: 1_000_550 }], undefined);
+    expect(summary.bySource.map(({ name, ms }) => [name, ms])).toEqual([
+      ['node_modules/undici', 0.3],
+      ['(garbage collector)', 0.1],
+    ]);
+  });
+
+  it('names a frame of the project by its source file', () => {
+    expect(sourceOf('file:///srv/app/src/controller/reconciler.ts', 3, 4, undefined)).toBe(
+      'src/controller/reconciler.ts',
+    );
+    expect(sourceOf('', 0, 0, undefined)).toBe('(V8)');
   });
 });
