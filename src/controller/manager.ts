@@ -11,7 +11,7 @@ import type { ResolvedRequest } from '../domain/correlate.js';
 import { classifyError } from '../domain/errors.js';
 import { apiCall } from '../runtime/api-call.js';
 import { compactHeap } from '../runtime/heap-compaction.js';
-import { systemClock, type Clock } from '../runtime/clock.js';
+import { systemClock, type Clock, type Timer } from '../runtime/clock.js';
 import { customObjectsListWatch } from '../runtime/list-watch.js';
 import { ByteBudget } from '../runtime/byte-budget.js';
 import { RateBudget } from '../runtime/rate-budget.js';
@@ -54,6 +54,12 @@ export type ManagerContext = Omit<ReconcilerContext, 'requests' | 'workflows'>;
 
 /** How often start() looks whether the caches have synced before it lets workers run. */
 const SYNC_POLL_MS = 50;
+/**
+ * A relist is compacted after, as the start-up lists are, once no other cache has relisted for
+ * this long: one 410 Gone from a restarted API server makes every cache relist at once, and one
+ * compaction after the last of them returns what all of them grew.
+ */
+const RELIST_COMPACTION_DELAY_MS = 2000;
 
 export class Manager {
   private readonly requestCaches: Reflector<ResumeRequest>[];
@@ -67,6 +73,7 @@ export class Manager {
   private readonly clock: Clock;
   private readonly limits: ProjectionLimits;
   private started = false;
+  private compaction: Timer | undefined;
 
   constructor(
     kubeConfig: k8s.KubeConfig,
@@ -89,6 +96,7 @@ export class Manager {
       resyncIntervalMs: settings.resyncIntervalMs,
       watchTimeoutSeconds: settings.watchTimeoutSeconds,
       pageSize: settings.listPageSize,
+      onRelisted: () => this.compactSoon(),
       clock,
     };
     const limits: ProjectionLimits = {
@@ -224,9 +232,21 @@ export class Manager {
     recordUnfinishedWork(this.context.metrics.workqueue, this.queue.unfinishedWork());
   }
 
+  /** Compacts the heap once the caches have stopped relisting (RELIST_COMPACTION_DELAY_MS). */
+  private compactSoon(): void {
+    this.compaction?.cancel();
+    this.compaction = this.clock.after(RELIST_COMPACTION_DELAY_MS, () => {
+      this.compaction = undefined;
+      if (!this.started) return;
+      const heapCompacted = compactHeap();
+      this.context.logger.info('caches relisted, heap compacted', { heapCompacted });
+    });
+  }
+
   /** Stops intake and waits up to `drainTimeoutMs` for reconciles in flight. */
   async stop(drainTimeoutMs: number): Promise<boolean> {
     this.started = false;
+    this.compaction?.cancel();
     for (const cache of this.caches) cache.stop();
     const drained = await this.queue.shutdown(drainTimeoutMs);
     this.context.logger.info('controller stopped', { drained });

@@ -78,6 +78,11 @@ export interface ReflectorOptions<T> {
    * waits for its next turn (DEFAULT_SLICE_MS).
    */
   sliceMs?: number;
+  /**
+   * Called once a relist (after 410 Gone, never the first list) has been applied: parsing every
+   * object again leaves the heap as the start-up lists do (runtime/heap-compaction.ts).
+   */
+  onRelisted?: () => void;
   clock?: Clock;
 }
 
@@ -174,8 +179,10 @@ export class Reflector<T> {
     while (this.running) {
       if (needsList) {
         try {
+          const relist = this.synced;
           await this.list();
           needsList = false;
+          if (relist && this.running) this.options.onRelisted?.();
         } catch (error) {
           await this.backOff('list', error);
         }

@@ -90,6 +90,7 @@ function setup(
   const source = new ScriptedListWatch();
   const seen: Seen[] = [];
   const skipped: Array<{ name: string; error: string }> = [];
+  const relisted: number[] = [];
   const reflector = new Reflector<RawObject>({
     source,
     project: options.project ?? ((raw) => raw),
@@ -100,13 +101,14 @@ function setup(
     resyncIntervalMs: options.resyncIntervalMs ?? 0,
     watchTimeoutSeconds: 25,
     backoff: { initialMs: 100, maxMs: 1600, resetAfterMs: 60_000 },
+    onRelisted: () => relisted.push(seen.length),
     clock,
     // Whole bursts at once, unless a test is about slicing them: the expectations read the
     // cache right after the events are sent.
     sliceMs: options.sliceMs ?? 60_000,
     ...(options.budget ? { budget: options.budget } : {}),
   });
-  return { clock, source, seen, skipped, reflector };
+  return { clock, source, seen, skipped, reflector, relisted };
 }
 
 const connectionRefused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
@@ -227,6 +229,26 @@ describe('Reflector', () => {
       { type: 'added', name: 'c', version: '8' },
       { type: 'deleted', name: 'b', version: '2' },
     ]);
+    reflector.stop();
+  });
+
+  it('reports each relist once it is applied, and not the first list', async () => {
+    const { clock, source, reflector, relisted } = setup();
+    reflector.start();
+    await clock.advance(0);
+    expect(relisted).toEqual([]);
+    source.standing = { items: [object('c', '8')], metadata: { resourceVersion: '9' } };
+    source.current.emit('ERROR', { code: 410 } as RawObject & { code: number });
+    source.current.end();
+    await clock.advance(100);
+    // By the time it is called, the handlers have seen what the relist changed.
+    expect(relisted).toEqual([1]);
+    expect(source.current.options.resourceVersion).toBe('9');
+    // A watch that simply ends resumes from its version: no relist, nothing reported.
+    source.current.end();
+    await clock.advance(2000);
+    expect(source.lists).toHaveLength(2);
+    expect(relisted).toEqual([1]);
     reflector.stop();
   });
 
