@@ -21,8 +21,26 @@ export interface CountingProxy {
   quiet(quietMs: number, deadline: Deadline): Promise<void>;
   /** Cuts every open watch stream, as a load balancer dropping idle connections does; returns how many. */
   dropWatches(): number;
+  /**
+   * Ends every open watch stream with the 410 Gone an API server sends when the watched version
+   * is no longer kept, which makes a client relist; returns how many.
+   */
+  expireWatches(): number;
   close(): Promise<void>;
 }
+
+/** The event an API server sends on a watch whose resourceVersion it no longer keeps. */
+const GONE = {
+  type: 'ERROR',
+  object: {
+    kind: 'Status',
+    apiVersion: 'v1',
+    status: 'Failure',
+    message: 'too old resource version (expired by the benchmark)',
+    reason: 'Expired',
+    code: 410,
+  },
+};
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer'];
 
@@ -38,17 +56,15 @@ export async function startCountingProxy(planeDir: string, upstreamPort: number)
   const agent = new Agent({ keepAlive: true, ca: pki('ca.crt') });
   const counts = new Map<string, number>();
   let lastRequestAtMs = performance.now();
-  const watches = new Set<ServerResponse>();
+  /** Open watch streams, and whether the last byte sent ended an event (a 410 may follow). */
+  const watches = new Map<ServerResponse, { atLineStart: boolean; end: () => void }>();
   const server = createServer(
     { cert: pki('apiserver.crt'), key: pki('apiserver.key') },
     (incoming, outgoing) => {
       const kind = describeApiRequest(incoming.method ?? 'GET', incoming.url ?? '/');
       counts.set(kind, (counts.get(kind) ?? 0) + 1);
       lastRequestAtMs = performance.now();
-      if (/[?&]watch=(true|1)(&|$)/.test(incoming.url ?? '')) {
-        watches.add(outgoing);
-        outgoing.on('close', () => watches.delete(outgoing));
-      }
+      const watching = /[?&]watch=(true|1)(&|$)/.test(incoming.url ?? '');
       const upstream = request(
         {
           host: '127.0.0.1',
@@ -60,6 +76,19 @@ export async function startCountingProxy(planeDir: string, upstreamPort: number)
         },
         (response) => {
           outgoing.writeHead(response.statusCode ?? 502, endToEnd(response.headers));
+          if (!watching || response.statusCode !== 200) return void response.pipe(outgoing);
+          const stream = {
+            atLineStart: true,
+            end: () => {
+              response.unpipe(outgoing);
+              response.destroy();
+            },
+          };
+          watches.set(outgoing, stream);
+          outgoing.on('close', () => watches.delete(outgoing));
+          response.on('data', (chunk: Buffer) => {
+            stream.atLineStart = chunk.at(-1) === 0x0a;
+          });
           response.pipe(outgoing);
         },
       );
@@ -93,9 +122,23 @@ export async function startCountingProxy(planeDir: string, upstreamPort: number)
     },
     dropWatches() {
       const dropped = watches.size;
-      for (const watch of watches) watch.destroy();
+      for (const watch of watches.keys()) watch.destroy();
       watches.clear();
       return dropped;
+    },
+    expireWatches() {
+      let expired = 0;
+      for (const [watch, stream] of watches) {
+        stream.end();
+        // Half an event already sent cannot be followed by another: that stream is only cut.
+        if (stream.atLineStart) {
+          watch.write(`${JSON.stringify(GONE)}\n`);
+          expired += 1;
+        }
+        watch.end();
+      }
+      watches.clear();
+      return expired;
     },
     close: async () => {
       server.closeAllConnections();

@@ -155,6 +155,8 @@ export interface ScaleReport {
       ready_ms: number;
       rss_ready_mb: number;
       rss_empty_mb: number;
+      rss_after_burst_mb: number;
+      rss_after_relist_mb: number;
       rss_kib_per_workflow: number | null;
       rss_kib_per_finished_request: number | null;
       cpu_ms_per_resume: number;
@@ -185,6 +187,8 @@ export function buildScaleReport(result: ScaleResult): ScaleReport {
       ready_ms: Math.round(result.readyMs),
       rss_ready_mb: round(rss.readyMiB, 1),
       rss_empty_mb: round(rss.emptyMiB, 1),
+      rss_after_burst_mb: round(rss.afterBurstMiB, 1),
+      rss_after_relist_mb: round(rss.afterRelistMiB, 1),
       rss_kib_per_workflow: kibPer(rss.readyMiB - rss.requestsOnlyMiB, result.workflows),
       rss_kib_per_finished_request: kibPer(rss.requestsOnlyMiB - rss.emptyMiB, result.finishedRequests),
       cpu_ms_per_resume: round(result.cpuMsPerResume, 2),
@@ -212,7 +216,8 @@ export function scaleSummary(report: ScaleReport): string[] {
   return [
     `scale: ${report.workflows} workflows and ${report.finished_requests} finished requests cached`,
     `ours: ready in ${ours.ready_ms} ms; RSS empty ${ours.rss_empty_mb} MiB, ready ${ours.rss_ready_mb} MiB, ` +
-      `peak ${ours.rss_mb} MiB; ${ours.rss_kib_per_workflow} KiB per workflow, ` +
+      `peak ${ours.rss_mb} MiB, after the burst ${ours.rss_after_burst_mb} MiB, after a relist ` +
+      `${ours.rss_after_relist_mb} MiB; ${ours.rss_kib_per_workflow} KiB per workflow, ` +
       `${ours.rss_kib_per_finished_request} KiB per finished request`,
     `ours: burst of ${report.n} at ${report.concurrency} in flight: p50 ${ours.latency_ms.p50} ms, ` +
       `p99 ${ours.latency_ms.p99} ms, ${ours.throughput_per_s} resumes/s; ${ours.api_requests_per_resume} ` +

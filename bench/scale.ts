@@ -4,8 +4,9 @@
 // finished requests alone and on both, each time until it leads with synced caches, so the RSS
 // of each start gives the growth per cached request and per cached workflow. The last start,
 // through the counting proxy, is timed from spawn to ready and then takes a burst of new
-// ResumeRequests for cached workflows; `argo resume` then resumes a sample of the others at
-// the same concurrency.
+// ResumeRequests for cached workflows; the proxy then ends its watches with 410 Gone, so its RSS
+// after a relist is read too. `argo resume` then resumes a sample of the others at the same
+// concurrency.
 import { performance } from 'node:perf_hooks';
 import * as k8s from '@kubernetes/client-node';
 import { perResume, formatTally, tallySince, type PerResume } from './api-requests.js';
@@ -34,6 +35,8 @@ const FILL_CREATES_IN_FLIGHT = 16;
 const SETTLE_MS = 3000;
 /** No request for this long after the burst means the operator has finished its work. */
 const QUIET_MS = 1000;
+/** After a relist: the operator's compaction delay (2 s, controller/manager.ts) and SETTLE_MS. */
+const RELIST_SETTLE_MS = 2000 + SETTLE_MS;
 /** The idle window for the request count's baseline, at most. */
 const MAX_IDLE_WINDOW_MS = 30_000;
 
@@ -44,7 +47,14 @@ export interface ScaleResult {
   burst: BatchResult;
   argoSample: BatchResult;
   readyMs: number;
-  rss: { emptyMiB: number; requestsOnlyMiB: number; readyMiB: number; peakMiB: number };
+  rss: {
+    emptyMiB: number;
+    requestsOnlyMiB: number;
+    readyMiB: number;
+    peakMiB: number;
+    afterBurstMiB: number;
+    afterRelistMiB: number;
+  };
   requests: PerResume;
   /** The operator's CPU time per resume during the burst, its idle use taken out. */
   cpuMsPerResume: number;
@@ -160,6 +170,16 @@ export async function runScale(options: {
     progress(`scale: during the burst: ${formatTally(run)}`);
     progress(`scale: while idle: ${formatTally(idle)}`);
     const peakMiB = peakRssMiB(full.operator.pid);
+    const afterBurstMiB = rssMiB(full.operator.pid);
+
+    const expired = proxy.expireWatches();
+    progress(`scale: expired ${expired} watches with 410 Gone; waiting for the operator to relist`);
+    await proxy.quiet(QUIET_MS, deadline);
+    await deadline.sleep('the compaction after the relist, and settling', RELIST_SETTLE_MS);
+    const afterRelistMiB = rssMiB(full.operator.pid);
+    progress(
+      `scale: RSS ${afterBurstMiB.toFixed(1)} MiB after the burst, ${afterRelistMiB.toFixed(1)} MiB after the relist`,
+    );
     await full.operator.stop();
 
     progress(
@@ -180,7 +200,7 @@ export async function runScale(options: {
       burst,
       argoSample,
       readyMs: full.readyMs,
-      rss: { emptyMiB, requestsOnlyMiB, readyMiB: full.rssMiB, peakMiB },
+      rss: { emptyMiB, requestsOnlyMiB, readyMiB: full.rssMiB, peakMiB, afterBurstMiB, afterRelistMiB },
       requests: perResume(run, idle, runMs / idleMs, scale.burst),
       cpuMsPerResume: cpuPerResume(cpu, idlePerMs, scale.burst),
     };
