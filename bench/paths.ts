@@ -15,6 +15,7 @@ export const projectRoot = nearestPackageRoot(import.meta.dirname);
 export const paths = {
   plane: join(projectRoot, 'hack/plane'),
   operatorKubeconfig: join(projectRoot, 'hack/operator-kubeconfig'),
-  operatorMain: join(projectRoot, 'dist/operator.mjs'),
+  /** BENCH_OPERATOR_BUNDLE runs another build of the operator, to compare two versions on one plane. */
+  operatorMain: process.env.BENCH_OPERATOR_BUNDLE ?? join(projectRoot, 'dist/operator.mjs'),
   playWorkflow: join(projectRoot, 'test/fixtures/workflows/play-suspend.yaml'),
 };

@@ -9,6 +9,7 @@ import { ArgoServerBackend } from './backends/argo-server-backend.js';
 import type { ResumeBackend } from './backends/backend.js';
 import { BreakerRegistry } from './resilience/breakers.js';
 import { EventRecorder } from './runtime/event-recorder.js';
+import { KubeTransport } from './runtime/kube-transport.js';
 import { LeaderElector, kubernetesLeaseStore } from './runtime/leader-election.js';
 import type { PooledKubeConfig } from './runtime/pooled-kube-config.js';
 import { initialiseAlertSeries } from './controller/controller-metrics.js';
@@ -24,7 +25,7 @@ export interface Operator {
   readonly server: Server;
 }
 
-function createBackend(config: Config, kubeConfig: k8s.KubeConfig): ResumeBackend {
+function createBackend(config: Config, kubeConfig: k8s.KubeConfig, transport: KubeTransport): ResumeBackend {
   if (config.backend === 'argo-server') {
     return new ArgoServerBackend({
       url: config.argoServerUrl!,
@@ -35,7 +36,11 @@ function createBackend(config: Config, kubeConfig: k8s.KubeConfig): ResumeBacken
       maxResponseBytes: config.maxNodeStatusBytes + (2 << 20),
     });
   }
-  return new KubernetesBackend(kubeConfig.makeApiClient(k8s.CustomObjectsApi), config.maxNodeStatusBytes);
+  return new KubernetesBackend(
+    kubeConfig.makeApiClient(k8s.CustomObjectsApi),
+    transport,
+    config.maxNodeStatusBytes,
+  );
 }
 
 export async function startOperator(
@@ -55,8 +60,9 @@ export async function startOperator(
     },
     (breaker, value) => metrics.circuitBreakerState.set({ breaker }, value),
   );
+  const transport = new KubeTransport(kubeConfig);
   const manager = new Manager(
-    kubeConfig,
+    { api: kubeConfig.makeApiClient(k8s.CustomObjectsApi), transport },
     { ...config, namespaceConcurrency: namespaceConcurrency(config) },
     {
       domain: config.domain,
@@ -72,14 +78,14 @@ export async function startOperator(
       succeededEvents: config.succeededEvents,
       ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
       maxWaitRecheckMs: config.resyncIntervalMs,
-      statusWriter: new StatusWriter(kubeConfig.makeApiClient(k8s.CustomObjectsApi)),
+      statusWriter: new StatusWriter(transport),
       events: new EventRecorder(
         kubeConfig.makeApiClient(k8s.CoreV1Api),
         'workflow-resume-operator',
         config.identity,
         logger,
       ),
-      backend: createBackend(config, kubeConfig),
+      backend: createBackend(config, kubeConfig, transport),
       breakers,
       metrics,
       logger,

@@ -11,6 +11,7 @@ import { classifyError } from '../domain/errors.js';
 import { Reason } from '../domain/reasons.js';
 import { resumePatch } from '../domain/resume-patch.js';
 import { apiCall, mergePatch } from '../runtime/api-call.js';
+import { MERGE_PATCH, type KubeTransport } from '../runtime/kube-transport.js';
 import {
   changedSinceDecision,
   decidedOnOlderCopy,
@@ -25,9 +26,14 @@ const workflows = { group: WORKFLOW_GROUP, version: WORKFLOW_VERSION, plural: WO
 export class KubernetesBackend implements ResumeBackend {
   readonly name = 'kubernetes';
 
-  /** `maxNodeStatusBytes`: the most a compressed node map read for a resume may inflate to. */
+  /**
+   * The usual patch goes through `transport` (runtime/kube-transport.ts), the rarer read and
+   * Update through client-node. `maxNodeStatusBytes`: the most a compressed node map read for a
+   * resume may inflate to.
+   */
   constructor(
     private readonly api: k8s.CustomObjectsApi,
+    private readonly transport: KubeTransport,
     private readonly maxNodeStatusBytes: number,
   ) {}
 
@@ -47,9 +53,10 @@ export class KubernetesBackend implements ResumeBackend {
       if (!planned.ok || !planned.changed) return refusedOrUnchanged(planned);
       try {
         await apiCall('patch', 'workflows', key, () =>
-          this.api.patchNamespacedCustomObject(
-            { ...workflows, namespace: target.namespace, name: target.workflowName, body: planned.patch },
-            mergePatch,
+          this.transport.request(
+            'PATCH',
+            `/apis/${WORKFLOW_GROUP}/${WORKFLOW_VERSION}/namespaces/${target.namespace}/${WORKFLOW_PLURAL}/${target.workflowName}`,
+            { body: planned.patch, contentType: MERGE_PATCH },
           ),
         );
       } catch (error) {

@@ -12,6 +12,7 @@ import { classifyError } from '../domain/errors.js';
 import { apiCall } from '../runtime/api-call.js';
 import { compactHeap } from '../runtime/heap-compaction.js';
 import { systemClock, type Clock, type Timer } from '../runtime/clock.js';
+import type { KubeTransport } from '../runtime/kube-transport.js';
 import { customObjectsListWatch } from '../runtime/list-watch.js';
 import { ByteBudget } from '../runtime/byte-budget.js';
 import { RateBudget } from '../runtime/rate-budget.js';
@@ -75,14 +76,15 @@ export class Manager {
   private started = false;
   private compaction: Timer | undefined;
 
+  /** `clients`: the caches list and watch through `transport`, the rare whole reads use `api`. */
   constructor(
-    kubeConfig: k8s.KubeConfig,
+    clients: { api: k8s.CustomObjectsApi; transport: KubeTransport },
     settings: ManagerSettings,
     private readonly context: ManagerContext,
     clock: Clock = systemClock,
   ) {
     this.clock = clock;
-    this.api = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+    this.api = clients.api;
     this.wakeUps = new WakeUps(context.domain);
     this.queue = new WorkQueue({
       concurrency: settings.concurrency,
@@ -119,7 +121,7 @@ export class Manager {
       (namespace) =>
         new Reflector<ResumeRequest>({
           ...common,
-          source: customObjectsListWatch(kubeConfig, {
+          source: customObjectsListWatch(clients.transport, {
             group: GROUP,
             version: VERSION,
             plural: PLURAL,
@@ -139,7 +141,7 @@ export class Manager {
         namespace ?? '',
         new Reflector<Workflow>({
           ...common,
-          source: customObjectsListWatch(kubeConfig, {
+          source: customObjectsListWatch(clients.transport, {
             group: WORKFLOW_GROUP,
             version: WORKFLOW_VERSION,
             plural: WORKFLOW_PLURAL,

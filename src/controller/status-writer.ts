@@ -3,7 +3,6 @@
 // write fails with 409 and the reconcile runs again on fresh state. Fields the new status no
 // longer has are sent as null, so the patch replaces the status rather than merging into it.
 // Every status is fitted to the CRD's limits first (status-limits.ts).
-import type * as k8s from '@kubernetes/client-node';
 import {
   GROUP,
   PLURAL,
@@ -11,7 +10,8 @@ import {
   type ResumeRequest,
   type ResumeRequestStatus,
 } from '../api/resume-request.js';
-import { apiCall, mergePatch } from '../runtime/api-call.js';
+import { apiCall } from '../runtime/api-call.js';
+import { MERGE_PATCH, type KubeTransport } from '../runtime/kube-transport.js';
 import { fitStatus } from './status-limits.js';
 
 export function statusPatch(request: ResumeRequest, next: ResumeRequestStatus): Record<string, unknown> {
@@ -23,22 +23,16 @@ export function statusPatch(request: ResumeRequest, next: ResumeRequestStatus): 
 }
 
 export class StatusWriter {
-  constructor(private readonly api: k8s.CustomObjectsApi) {}
+  constructor(private readonly transport: KubeTransport) {}
 
   async write(request: ResumeRequest, next: ResumeRequestStatus): Promise<ResumeRequest> {
     const { namespace, name } = request.metadata;
-    return (await apiCall('patch', 'resumerequests/status', `${namespace}/${name}`, () =>
-      this.api.patchNamespacedCustomObjectStatus(
-        {
-          group: GROUP,
-          version: VERSION,
-          plural: PLURAL,
-          namespace: namespace!,
-          name: name!,
-          body: statusPatch(request, next),
-        },
-        mergePatch,
+    return apiCall('patch', 'resumerequests/status', `${namespace}/${name}`, () =>
+      this.transport.request<ResumeRequest>(
+        'PATCH',
+        `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}/${name}/status`,
+        { body: statusPatch(request, next), contentType: MERGE_PATCH },
       ),
-    )) as ResumeRequest;
+    );
   }
 }

@@ -1,6 +1,7 @@
 // The two calls a reflector makes, list and watch, as an interface: the real one below talks to
-// the API server through client-node; unit tests hand the reflector a scripted one.
-import * as k8s from '@kubernetes/client-node';
+// the API server through the KubeTransport; unit tests hand the reflector a scripted one.
+import type * as k8s from '@kubernetes/client-node';
+import type { KubeTransport } from './kube-transport.js';
 
 export type RawObject = k8s.KubernetesObject;
 
@@ -52,9 +53,7 @@ export interface CustomResource {
   labelSelector?: string;
 }
 
-export function customObjectsListWatch(kubeConfig: k8s.KubeConfig, resource: CustomResource): ListWatch {
-  const api = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
-  const watcher = new k8s.Watch(kubeConfig);
+export function customObjectsListWatch(transport: KubeTransport, resource: CustomResource): ListWatch {
   const { group, version, plural, namespace, labelSelector } = resource;
   const path = namespace
     ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}`
@@ -62,27 +61,15 @@ export function customObjectsListWatch(kubeConfig: k8s.KubeConfig, resource: Cus
   return {
     resource: `${plural}.${group}`,
     scope: namespace ?? '(all namespaces)',
-    async list({ continueToken, limit }) {
-      const common = {
-        group,
-        version,
-        plural,
-        labelSelector,
-        limit,
-        _continue: continueToken,
-      };
-      return (await (namespace
-        ? api.listNamespacedCustomObject({ ...common, namespace })
-        : api.listClusterCustomObject(common))) as ListPage;
-    },
+    list: ({ continueToken, limit }) =>
+      transport.request<ListPage>('GET', path, { query: { labelSelector, limit, continue: continueToken } }),
     async watch({ resourceVersion, timeoutSeconds }, onEvent, onDone) {
-      const controller = await watcher.watch(
+      return transport.watch(
         path,
         { resourceVersion, allowWatchBookmarks: true, labelSelector, timeoutSeconds },
-        (type: string, object: RawObject & { code?: number }) => onEvent(type as WatchEventType, object),
+        (type, object) => onEvent(type as WatchEventType, object as RawObject & { code?: number }),
         onDone,
       );
-      return { stop: () => controller.abort() };
     },
   };
 }

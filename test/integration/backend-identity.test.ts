@@ -4,11 +4,13 @@
 // decided for the old one, and is decided again.
 import * as k8s from '@kubernetes/client-node';
 import { KubernetesBackend } from '../../src/backends/kubernetes-backend.js';
+import { KubeTransport } from '../../src/runtime/kube-transport.js';
+import { PooledKubeConfig } from '../../src/runtime/pooled-kube-config.js';
 import type { ResumeTarget } from '../../src/backends/backend.js';
 import type { Workflow } from '../../src/api/workflow.js';
 import { projectWorkflow } from '../../src/controller/workflow-projection.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
-import { createNamespace, waitFor } from '../support/plane.js';
+import { createNamespace, plane, waitFor } from '../support/plane.js';
 import {
   createWorkflow,
   customObjects,
@@ -56,7 +58,9 @@ async function recreate(namespace: string, name: string): Promise<Workflow> {
 }
 
 describe('the Kubernetes backend', () => {
-  const backend = new KubernetesBackend(customObjects(), 16 << 20);
+  const kubeConfig = new PooledKubeConfig();
+  kubeConfig.loadFromFile(plane().kubeconfigPath);
+  const backend = new KubernetesBackend(customObjects(), new KubeTransport(kubeConfig), 16 << 20);
 
   it('does not resume a workflow created again under the name the decision saw', async () => {
     const namespace = await createNamespace('identity');
