@@ -56,7 +56,8 @@ export class KubernetesBackend implements ResumeBackend {
           this.transport.request(
             'PATCH',
             `/apis/${WORKFLOW_GROUP}/${WORKFLOW_VERSION}/namespaces/${target.namespace}/${WORKFLOW_PLURAL}/${target.workflowName}`,
-            { body: planned.patch, contentType: MERGE_PATCH },
+            // The resumed workflow comes back through the cache's watch; its copy here is not read.
+            { body: planned.patch, contentType: MERGE_PATCH, discardAnswer: true },
           ),
         );
       } catch (error) {

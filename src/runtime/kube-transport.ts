@@ -66,7 +66,14 @@ export class KubeTransport {
   async request<T>(
     method: 'GET' | 'PATCH' | 'POST' | 'PUT' | 'DELETE',
     path: string,
-    options: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal } = {},
+    options: {
+      query?: Query;
+      body?: unknown;
+      contentType?: string;
+      signal?: AbortSignal;
+      /** The caller does not read the answer: a success resolves with undefined, unparsed. */
+      discardAnswer?: boolean;
+    } = {},
   ): Promise<T> {
     const credentials = await this.current();
     const headers: Record<string, string> = { ...credentials.headers, accept: 'application/json' };
@@ -79,8 +86,14 @@ export class KubeTransport {
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    const succeeded = response.statusCode >= 200 && response.statusCode <= 299;
+    if (succeeded && options.discardAnswer) {
+      // Read to the end, as bytes, so the connection stays usable (undici's dump() cuts it past 128 KiB).
+      for await (const chunk of response.body) void chunk;
+      return undefined as T;
+    }
     const text = await response.body.text();
-    if (response.statusCode < 200 || response.statusCode > 299) {
+    if (!succeeded) {
       throw new k8s.ApiException(
         response.statusCode,
         `${method} ${path}`,

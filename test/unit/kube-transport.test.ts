@@ -185,3 +185,23 @@ describe('KubeTransport.watch', () => {
     }
   });
 });
+
+describe('KubeTransport.request, answer discarded', () => {
+  it('reads a large answer to the end without parsing it, and the connection serves the next call', async () => {
+    let calls = 0;
+    const { server, transport } = await serve((_request, _body, response) => {
+      calls += 1;
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(calls === 1 ? `{"pad":"${'x'.repeat(1 << 20)}"` : '{"ok":true}');
+    });
+    try {
+      // Not even JSON: it is never parsed.
+      await expect(
+        transport.request('PATCH', '/x', { body: {}, discardAnswer: true }),
+      ).resolves.toBeUndefined();
+      await expect(transport.request('GET', '/y')).resolves.toEqual({ ok: true });
+    } finally {
+      await close(server);
+    }
+  });
+});
