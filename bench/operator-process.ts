@@ -79,20 +79,26 @@ export async function startOperatorProcess(options: {
   // BENCH_CPU_PROFILE_DIR: each operator writes a V8 CPU profile there when it stops.
   const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
   const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...OPERATOR_NODE_FLAGS, ...profiling, paths.operatorMain], {
-    env: {
-      PATH: process.env.PATH,
-      ...OPERATOR_NODE_ENV,
-      KUBECONFIG: kubeconfig,
-      WRO_NAMESPACES: namespaces.join(','),
-      WRO_LISTEN: `127.0.0.1:${port}`,
-      WRO_IDENTITY: options.name ?? `bench-${process.pid}`,
-      // A lease of its own, so a lease left by an earlier run on a reused plane is not waited out.
-      WRO_LEASE_NAME: `bench-${namespace}`,
-      ...options.env,
+  // BENCH_OPERATOR_NODE_FLAGS: Node or V8 flags added after the shipped ones, to measure a change.
+  const extra = (process.env.BENCH_OPERATOR_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...OPERATOR_NODE_FLAGS, ...extra, ...profiling, paths.operatorMain],
+    {
+      env: {
+        PATH: process.env.PATH,
+        ...OPERATOR_NODE_ENV,
+        KUBECONFIG: kubeconfig,
+        WRO_NAMESPACES: namespaces.join(','),
+        WRO_LISTEN: `127.0.0.1:${port}`,
+        WRO_IDENTITY: options.name ?? `bench-${process.pid}`,
+        // A lease of its own, so a lease left by an earlier run on a reused plane is not waited out.
+        WRO_LEASE_NAME: `bench-${namespace}`,
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   // However this process ends, the operator must not outlive it.
