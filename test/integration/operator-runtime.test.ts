@@ -224,6 +224,8 @@ describe('workflows that cannot be read', () => {
       InvalidCompressedNodes: 1,
       NodeStatusTooLarge: 1,
       Unreadable: 0,
+      CacheBudgetExceeded: 0,
+      InflationBudgetExceeded: 0,
     });
     const reasons = await waitFor('the Warning Events on the skipped workflows', async () => {
       const text = await kubectlOk([
