@@ -1,7 +1,7 @@
 // The soak's figures: the JSON object of the contract (last stdout line) and a table on stderr.
 import { percentile, round } from '../bench/stats.js';
 import type { ChaosTally } from './chaos.js';
-import { FAULT_KINDS } from './schedule.js';
+import type { FaultKind } from './schedule.js';
 import type { Violation } from './invariants.js';
 import { countViolations } from './invariants.js';
 import type { Ledger } from './ledger.js';
@@ -52,6 +52,8 @@ export function buildReport(options: {
   /** Requests the run's deliveries and applies made, deleted ones included. */
   requests: number;
   chaos: ChaosTally;
+  /** The kinds the run's schedule draws from: each is reported, 0 when none was injected. */
+  faultKinds: readonly FaultKind[];
   resumes: number;
   violations: readonly Violation[];
   latencies: readonly number[];
@@ -67,7 +69,9 @@ export function buildReport(options: {
     tasks: options.tasks,
     events,
     requests: options.requests,
-    faults: Object.fromEntries(FAULT_KINDS.map((kind) => [kind, options.chaos.injected.get(kind) ?? 0])),
+    faults: Object.fromEntries(
+      options.faultKinds.map((kind) => [kind, options.chaos.injected.get(kind) ?? 0]),
+    ),
     resumes: options.resumes,
     ...countViolations(options.violations),
     latency_ms: { p50: at(50), p99: at(99) },

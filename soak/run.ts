@@ -19,7 +19,7 @@ import { deleteWorkflows, workflowCollection } from '../bench/workflows.js';
 import { startFaultWebhook } from '../test/support/fault-webhook.js';
 import { Chaos } from './chaos.js';
 import { DeploymentReplicas } from './deployment.js';
-import { chaosSchedule, DEPLOYMENT_FAULT_KINDS, DEPLOYMENT_SPACING_MS } from './schedule.js';
+import { chaosSchedule, DEPLOYMENT_FAULT_KINDS, DEPLOYMENT_SPACING_MS, FAULT_KINDS } from './schedule.js';
 import { Generator } from './generator.js';
 import { planHistories } from './histories.js';
 import { checkInvariants, sentRequests, type CheckResult } from './invariants.js';
@@ -98,13 +98,15 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
       onError: (what, error) =>
         progress(`could not ${what}: ${error instanceof Error ? error.message : String(error)}`),
     });
+    // On a node the chart's pods are deleted and rolled too; the pods' watches bypass the proxy.
+    const faultKinds = settings.deployment ? DEPLOYMENT_FAULT_KINDS : FAULT_KINDS;
     const playStarted = Date.now();
     await Promise.all([
       generator.play(planHistories({ ...settings, firstTask }), playStarted),
       chaos.run(
         settings.deployment
-          ? chaosSchedule(settings.seconds, settings.seed, DEPLOYMENT_FAULT_KINDS, DEPLOYMENT_SPACING_MS)
-          : chaosSchedule(settings.seconds, settings.seed),
+          ? chaosSchedule(settings.seconds, settings.seed, faultKinds, DEPLOYMENT_SPACING_MS)
+          : chaosSchedule(settings.seconds, settings.seed, faultKinds),
         playStarted,
       ),
     ]);
@@ -137,6 +139,7 @@ async function soak(settings: SoakSettings, plane: BenchPlane, deadline: Deadlin
       ledger,
       requests: sentRequests(ledger.requests, ledger.deliveries, requests).size,
       chaos: chaos.tally,
+      faultKinds,
       resumes: result.resumes,
       violations: result.violations,
       latencies: resumeLatencies(ledger, workflows),

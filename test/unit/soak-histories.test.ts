@@ -3,7 +3,10 @@ import {
   DEPLOYMENT_FAULT_KINDS,
   DEPLOYMENT_SPACING_MS,
   FAULT_KINDS,
+  type FaultKind,
 } from '../../soak/schedule.js';
+import { buildReport } from '../../soak/report.js';
+import { Ledger } from '../../soak/ledger.js';
 import { planHistories, PLAY_FRACTION, REFUSED_KINDS, VALID_KINDS } from '../../soak/histories.js';
 
 describe('the soak histories', () => {
@@ -69,5 +72,36 @@ describe('the chaos schedule', () => {
     expect(kinds).toContain('delete-leader-pod');
     expect(kinds).toContain('rollout-restart');
     expect(kinds).not.toContain('dropped-watches');
+  });
+});
+
+describe('the soak report', () => {
+  const report = (faultKinds: readonly FaultKind[], injected: [FaultKind, number][]) =>
+    buildReport({
+      seconds: 300,
+      tasks: 1,
+      ledger: new Ledger(),
+      requests: 0,
+      chaos: { injected: new Map(injected), replicaExits: 0, droppedWatchStreams: 0 },
+      faultKinds,
+      resumes: 0,
+      violations: [],
+      latencies: [],
+    });
+
+  it('counts every kind of fault its schedule draws from, pod deletions and rollouts on a node too', () => {
+    const onNode = report(DEPLOYMENT_FAULT_KINDS, [
+      ['delete-leader-pod', 2],
+      ['rollout-restart', 1],
+      ['sigkill-leader', 3],
+    ]);
+    expect(Object.keys(onNode.faults)).toEqual([...DEPLOYMENT_FAULT_KINDS]);
+    expect(onNode.faults).toMatchObject({
+      'delete-leader-pod': 2,
+      'rollout-restart': 1,
+      'sigkill-leader': 3,
+    });
+    expect(onNode.faults['sigstop-leader']).toBe(0);
+    expect(Object.keys(report(FAULT_KINDS, []).faults)).toEqual([...FAULT_KINDS]);
   });
 });
