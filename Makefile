@@ -68,8 +68,9 @@ test-integration: deps plane sensor-render tools build
 run: build
 	hack/run
 
+# NODE=1 (root): on a real node, the play's stages running as container steps.
 demo: build plane sensor-render
-	hack/demo
+	NODE=$(NODE) hack/demo
 
 bench: build plane
 	node dist/bench/run.js
