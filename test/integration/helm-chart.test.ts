@@ -248,7 +248,25 @@ test('two replicas are spread over nodes and zones by default, without ever bloc
 });
 
 test('helm test asks the metrics Service for a ready replica of the chart’s version, in the operator’s image', async () => {
-  const pod = find(await template('wro-system'), 'Pod')[0] as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const objects = await template('wro-system');
+  const pod = find(objects, 'Pod')[0] as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // No selector of the release's counts the test pod as one of the operator's replicas.
+  const labels = pod.metadata.labels as Record<string, string>;
+  for (const owner of ['Deployment', 'PodDisruptionBudget', 'Service'].flatMap((kind) =>
+    find(objects, kind),
+  )) {
+    const selector = (
+      owner.spec as { selector: Record<string, string> & { matchLabels?: Record<string, string> } }
+    ).selector;
+    const wanted = Object.entries(selector.matchLabels ?? selector);
+    expect({
+      owner: owner.metadata.name,
+      selects: wanted.every(([key, value]) => labels[key] === value),
+    }).toEqual({
+      owner: owner.metadata.name,
+      selects: false,
+    });
+  }
   const appVersion = (readYaml('charts/workflow-resume-operator/Chart.yaml') as { appVersion: string })
     .appVersion;
   expect(pod.metadata.annotations['helm.sh/hook']).toBe('test');
