@@ -122,6 +122,17 @@ function describeRun(workflow: Workflow | undefined): string {
   return `workflow ${workflow.status?.phase ?? 'without a phase'}${workflow.spec?.shutdown ? `, ${workflow.spec.shutdown}` : ''}: ${nodes.join(', ')}`;
 }
 
+/** How each named request ended, so that a lost stage says which outcome lost it. */
+function describeRequests(names: readonly string[], requests: ReadonlyMap<string, ResumeRequest>): string {
+  return names
+    .map((name) => {
+      const status = requests.get(name)?.status;
+      if (!requests.has(name)) return `${name} absent`;
+      return `${name} ${status?.phase ?? 'without a phase'}${status?.reason ? ` ${status.reason}: ${status.message ?? ''}` : ''}`;
+    })
+    .join('; ');
+}
+
 export function checkInvariants(input: CheckInput): CheckResult {
   const workflows = new Map(input.workflows.map((workflow) => [workflow.metadata.name, workflow]));
   const requests = new Map(input.requests.map((request) => [request.metadata.name, request]));
@@ -160,7 +171,7 @@ export function checkInvariants(input: CheckInput): CheckResult {
           violation(
             'lost',
             valid,
-            `valid events arrived and the stage was never resumed (${describeRun(workflow)})`,
+            `valid events arrived and the stage was never resumed (${describeRun(workflow)}; ${describeRequests(valid, requests)})`,
           );
         continue;
       }

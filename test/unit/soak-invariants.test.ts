@@ -117,6 +117,7 @@ describe('the soak invariants', () => {
         stage: 'waiting-ready-for-qa',
         workflow: 'soak-7-a',
         requests: ['b'],
+        detail: expect.stringContaining('b Waiting StageNotReached'),
       }),
       expect.objectContaining({ kind: 'stuck', requests: ['b'] }),
     ]);
