@@ -50,6 +50,7 @@ export interface Named {
 export class ObjectWatch<T extends Named> {
   private readonly latest = new Map<string, T>();
   private readonly waiters = new Map<string, Set<Waiter<T>>>();
+  private readonly observers: Array<(object: T, atMs: number) => void> = [];
   private readonly watcher: k8s.Watch;
   private resourceVersion: string | undefined;
   private abort: AbortController | undefined;
@@ -118,6 +119,15 @@ export class ObjectWatch<T extends Named> {
     // unhandled rejection; whoever awaits it still sees the error.
     observed.catch(() => undefined);
     return observed;
+  }
+
+  /**
+   * Calls `observer` with every copy received from now on (added or modified), with the moment it
+   * arrived: for objects whose names are not known in advance, such as those created with
+   * `generateName`.
+   */
+  observe(observer: (object: T, atMs: number) => void): void {
+    this.observers.push(observer);
   }
 
   close(): void {
@@ -191,6 +201,7 @@ export class ObjectWatch<T extends Named> {
   private record(object: T, atMs: number): void {
     const name = object.metadata!.name!;
     this.latest.set(name, object);
+    for (const observer of this.observers) observer(object, atMs);
     const waiting = this.waiters.get(name);
     if (!waiting) return;
     for (const waiter of waiting) if (this.settle(name, waiter, object, atMs)) waiting.delete(waiter);

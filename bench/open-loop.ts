@@ -13,8 +13,11 @@ import type { Deadline } from './deadline.js';
 const LEAD_MS = 20;
 
 export interface Started {
-  /** Resolves with the time (performance.now(), or the test clock's) at which the workflow is seen resumed. */
-  resumed: Promise<number>;
+  /**
+   * Resolves with the time (performance.now(), or the test clock's) at which the workflow is seen
+   * resumed, or with `undefined` when the arrival failed and never will be (a delivery refused).
+   */
+  resumed: Promise<number | undefined>;
   /** The client's call; the slot is busy until it settles. */
   call: Promise<void>;
 }
@@ -23,9 +26,11 @@ export interface OpenLoopResult {
   arrivals: number;
   /** Arrivals whose workflow was resumed. */
   resumed: number;
+  /** Arrivals sent that failed (their `resumed` gave `undefined`); not in `latenciesMs`. */
+  failed: number;
   /** Arrivals that found no free slot within `issueForMs` of the start, and were never sent. */
   abandoned: number;
-  /** Per arrival, scheduled time to resumed (or, when abandoned, to when it was given up). */
+  /** Per arrival but the failed, scheduled time to resumed (or, when abandoned, to when it was given up). */
   latenciesMs: number[];
   /** Per sent arrival, scheduled time to the start of its call: the wait for a client slot. */
   startLagsMs: number[];
@@ -58,7 +63,7 @@ export async function runOpenLoop(options: {
   if (!(Number.isInteger(inFlight) && inFlight >= 1))
     throw new RangeError(`client slots ${inFlight} is not a positive integer`);
   const count = offsetsMs.length;
-  const resumedAt: Array<Promise<number> | undefined> = new Array(count);
+  const resumedAt: Array<Promise<number | undefined> | undefined> = new Array(count);
   const startLagsMs: number[] = [];
   let givenUpAt: number | undefined;
   let next = 0;
@@ -88,12 +93,20 @@ export async function runOpenLoop(options: {
     `${description}: workflows of the sent arrivals to be resumed`,
     Promise.all(resumedAt.map((resumed) => resumed ?? Promise.resolve(undefined))),
   );
-  const latenciesMs = done.map((at, index) => (at ?? givenUpAt!) - (origin + offsetsMs[index]!));
-  const resumed = done.filter((at) => at !== undefined) as number[];
+  const latenciesMs: number[] = [];
+  const resumed: number[] = [];
+  let failed = 0;
+  done.forEach((at, index) => {
+    const sent = resumedAt[index] !== undefined;
+    if (sent && at === undefined) failed += 1;
+    else latenciesMs.push((at ?? givenUpAt!) - (origin + offsetsMs[index]!));
+    if (at !== undefined) resumed.push(at);
+  });
   return {
     arrivals: count,
     resumed: resumed.length,
-    abandoned: count - resumed.length,
+    failed,
+    abandoned: count - resumed.length - failed,
     latenciesMs,
     startLagsMs,
     elapsedMs: resumed.length === 0 ? 0 : Math.max(...resumed) - origin,

@@ -67,7 +67,7 @@ export function pathAtRate(run: PathRun, seconds: number): PathAtRate {
     resumed: run.resumed,
     abandoned: run.abandoned,
     start_lag_ms: { p50: lags.p50, p99: lags.p99 },
-    sustained: run.abandoned === 0 && latency.p99 <= SUSTAINED_P99_MS,
+    sustained: run.abandoned === 0 && run.failed === 0 && latency.p99 <= SUSTAINED_P99_MS,
     ...(run.cpuMsPerResume === undefined ? {} : { cpu_ms_per_resume: round(run.cpuMsPerResume, 2) }),
   };
 }

@@ -21,7 +21,6 @@ import { runOpenLoop, type OpenLoopResult } from './open-loop.js';
 import { cpuPerResume, idleCpuPerMs, startCpuMeter } from './operator-cpu.js';
 import { startOperatorProcess, type OperatorProcess } from './operator-process.js';
 import { peakRssMiB } from './peak-rss.js';
-import type { BenchPlane } from './plane.js';
 import { watchPlays } from './play-watches.js';
 import { progress } from './progress.js';
 import { resumeByRequests } from './request-batch.js';
@@ -31,7 +30,7 @@ import {
   requestCollection,
   settledOtherwise,
 } from './resume-requests.js';
-import type { RateSettings } from './settings.js';
+import type { OpenLoopOptions, RateSettings } from './settings.js';
 import {
   createSuspendedWorkflows,
   deleteWorkflows,
@@ -90,13 +89,7 @@ const resumedAt = (workflows: ObjectWatch<Workflow>, name: string) =>
 /** Never resolves; rejects as `settling` does, so a refused request ends a race at once. */
 const rejectionOf = (settling: Promise<unknown>) => settling.then(() => new Promise<never>(() => undefined));
 
-export async function runRate(options: {
-  plane: BenchPlane;
-  rate: RateSettings;
-  warmUp: number;
-  n: number;
-  deadline: Deadline;
-}): Promise<RateResult> {
+export async function runRate(options: OpenLoopOptions): Promise<RateResult> {
   const { plane, rate, warmUp, n, deadline } = options;
   const kubeConfig = plane.kubeConfig;
   const api = kubeConfig.makeApiClient(k8s.CustomObjectsApi);

@@ -15,6 +15,8 @@ import { measureOurs, type OursResult } from './measure-ours.js';
 import { startPlane, stopPlane } from './plane.js';
 import { progress } from './progress.js';
 import { buildReport, buildScaleReport, scaleSummary, summaryTable } from './report.js';
+import { DELIVERIES_IN_FLIGHT, runPipeline } from './pipeline.js';
+import { buildPipelineReport, pipelineSummary } from './pipeline-report.js';
 import { runRate } from './rate.js';
 import { buildRateReport, rateSummary } from './rate-report.js';
 import { runScale } from './scale.js';
@@ -44,17 +46,20 @@ async function main(): Promise<number> {
     : settings.scale
       ? `scale: ${settings.scale.workflows} workflows, ${settings.scale.finished} finished requests, ` +
         `a burst of ${settings.scale.burst} at ${concurrency} in flight, argo sample ${settings.scale.argoSample}`
-      : settings.rate
-        ? `rate: ${settings.rate.rates.join(', ')} arrivals per second for ${settings.rate.seconds} s each, ` +
-          `${settings.rate.inFlight} call(s) in flight, seed ${settings.rate.seed}, after ${warmUp} untimed`
-        : `n=${n} after ${warmUp} untimed, ${concurrencies.join(', ')} client calls in flight (headline ${concurrency})`;
+      : settings.pipeline
+        ? `pipeline: ${settings.pipeline.rates.join(', ')} GitHub deliveries per second for ${settings.pipeline.seconds} s ` +
+          `each through the plane's Argo Events pipeline, seed ${settings.pipeline.seed}, after ${warmUp} untimed`
+        : settings.rate
+          ? `rate: ${settings.rate.rates.join(', ')} arrivals per second for ${settings.rate.seconds} s each, ` +
+            `${settings.rate.inFlight} call(s) in flight, seed ${settings.rate.seed}, after ${warmUp} untimed`
+          : `n=${n} after ${warmUp} untimed, ${concurrencies.join(', ')} client calls in flight (headline ${concurrency})`;
   progress(
     `${shape}, deadline ${settings.deadlineMs / 1000} s, ` +
       `plane ${owned ? `started in ${dir}` : `reused from ${dir}`}`,
   );
   let output: string | undefined;
   try {
-    const plane = await startPlane(dir, owned, deadline);
+    const plane = await startPlane(dir, owned, deadline, { events: settings.pipeline !== undefined });
     progress('plane ready');
     if (settings.hostile) {
       const report = await runHostile({ plane, deadline });
@@ -69,6 +74,11 @@ async function main(): Promise<number> {
         await runScale({ plane, scale: settings.scale, concurrency, deadline }),
       );
       for (const line of scaleSummary(report)) progress(line);
+      output = JSON.stringify(report);
+    } else if (settings.pipeline) {
+      const result = await runPipeline({ plane, rate: settings.pipeline, warmUp, n, deadline });
+      const report = buildPipelineReport(result, DELIVERIES_IN_FLIGHT);
+      for (const line of pipelineSummary(report)) progress(line);
       output = JSON.stringify(report);
     } else if (settings.rate) {
       const report = buildRateReport(await runRate({ plane, rate: settings.rate, warmUp, n, deadline }));

@@ -11,9 +11,10 @@ const settingsSchema = z.object({
   /**
    * `default`: the comparison at each level of calls in flight; `scale`: full caches, then a
    * burst; `hostile`: one namespace tries to exhaust the operator while another's play is resumed;
-   * `rate`: open-loop arrivals at each of a list of rates.
+   * `rate`: open-loop arrivals at each of a list of rates; `pipeline`: the same arrivals as GitHub
+   * deliveries through the plane's Argo Events pipeline, the whole path timed.
    */
-  BENCH_PROFILE: z.enum(['default', 'scale', 'hostile', 'rate']).default('default'),
+  BENCH_PROFILE: z.enum(['default', 'scale', 'hostile', 'rate', 'pipeline']).default('default'),
   /** Workflows resumed per measured batch. */
   BENCH_N: int(1, 200).default(30),
   /**
@@ -40,21 +41,21 @@ const settingsSchema = z.object({
   BENCH_SCALE_BURST: int(1, 1000).default(1000),
   /** Scale profile: cached workflows resumed with `argo resume` for comparison. */
   BENCH_SCALE_ARGO_SAMPLE: int(1, 1000).default(100),
-  /** Rate profile: arrivals per second, each rate timed on both paths (comma-separated). */
+  /** Rate and pipeline profiles: arrivals per second, each rate timed on both paths (comma-separated). */
   BENCH_RATES: z
     .string()
     .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'a comma-separated list of rates per second, such as 5,20,50,100')
     .transform((list) => list.split(',').map(Number))
     .pipe(z.array(z.number().min(0.5).max(200)).min(1).max(8))
     .default([5, 20, 50, 100]),
-  /** Rate profile: how long arrivals come at each rate. */
+  /** Rate and pipeline profiles: how long arrivals come at each rate. */
   BENCH_RATE_SECONDS: int(2, 120).default(15),
   /**
    * Rate profile: client calls in flight on each path. 1 is an Argo Events trigger with
    * `atLeastOnce: true`, which handles its events one at a time (docs/performance.md).
    */
   BENCH_RATE_IN_FLIGHT: int(1, 64).default(1),
-  /** Rate profile: seeds the arrival schedules, so a run can be replayed. */
+  /** Rate and pipeline profiles: seeds the arrival schedules, so a run can be replayed. */
   BENCH_RATE_SEED: int(0, 2 ** 31 - 1).default(1),
   /** An existing plane directory to use (left running); otherwise a temporary one is started. */
   PLANE_DIR: z.string().min(1).optional(),
@@ -82,6 +83,8 @@ export interface BenchSettings {
   hostile: boolean;
   /** Present for the rate profile. */
   rate: RateSettings | undefined;
+  /** Present for the pipeline profile: its rates, length and seed (`inFlight` is not used). */
+  pipeline: RateSettings | undefined;
   n: number;
   /** Untimed resumes before each timed batch of the default profile. */
   warmUp: number;
@@ -146,6 +149,8 @@ export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
   const settings = parseEnvSettings(settingsSchema, env, 'benchmark');
   const scaled = settings.BENCH_PROFILE === 'scale';
   const rate = settings.BENCH_PROFILE === 'rate' ? rateSettings(settings) : undefined;
+  const pipeline = settings.BENCH_PROFILE === 'pipeline' ? rateSettings(settings) : undefined;
+  const openLoop = rate ?? pipeline;
   const concurrency = settings.BENCH_CONCURRENCY ?? (scaled ? 32 : 4);
   const concurrencies = [...new Set([...settings.BENCH_CONCURRENCIES, concurrency])].sort((a, b) => a - b);
   const scale = {
@@ -168,13 +173,14 @@ export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
       ? 3600
       : hostile
         ? 900
-        : rate
-          ? rateDeadlineSeconds(rate, settings.BENCH_WARMUP, settings.BENCH_N)
+        : openLoop
+          ? rateDeadlineSeconds(openLoop, settings.BENCH_WARMUP, settings.BENCH_N)
           : defaultDeadlineSeconds(settings.BENCH_N, settings.BENCH_WARMUP, concurrencies));
   return {
     scale: scaled ? scale : undefined,
     hostile,
     rate,
+    pipeline,
     n: settings.BENCH_N,
     warmUp: settings.BENCH_WARMUP,
     concurrency,
@@ -191,5 +197,16 @@ export interface PassOptions {
   /** Untimed resumes before the timed ones. */
   warmUp: number;
   concurrency: number;
+  deadline: Deadline;
+}
+
+/** What the open-loop profiles (rate, pipeline) are given. */
+export interface OpenLoopOptions {
+  plane: BenchPlane;
+  rate: RateSettings;
+  /** Untimed resumes on each path before the first rate. */
+  warmUp: number;
+  /** Resumes of the counting pass. */
+  n: number;
   deadline: Deadline;
 }

@@ -161,6 +161,25 @@ describe('an open-loop run', () => {
     expect(result.latenciesMs).toEqual([100, 199, 198, 197]);
   });
 
+  it('counts an arrival whose call was refused as failed, apart from the latencies', async () => {
+    const { fake, clock, call } = virtualTime();
+    const run = runOpenLoop({
+      description: 'test',
+      offsetsMs: [0, 10, 20],
+      inFlight: 3,
+      issueForMs: 10_000,
+      start: (index) =>
+        index === 1 ? { resumed: Promise.resolve(undefined), call: Promise.resolve() } : call(100),
+      deadline,
+      clock,
+    });
+    await fake.advance(1000);
+    const result = await run;
+    expect(result).toMatchObject({ arrivals: 3, resumed: 2, failed: 1, abandoned: 0 });
+    expect(result.latenciesMs).toEqual([100, 100]);
+    expect(pathAtRate({ ...result }, 1).sustained).toBe(false);
+  });
+
   it('fails as soon as a client call fails', async () => {
     const { fake, clock } = virtualTime();
     const run = runOpenLoop({
@@ -184,6 +203,7 @@ describe('an open-loop run', () => {
 const run = (latenciesMs: number[], extra: Partial<PathRun> = {}): PathRun => ({
   arrivals: latenciesMs.length,
   resumed: latenciesMs.length,
+  failed: 0,
   abandoned: 0,
   latenciesMs,
   startLagsMs: latenciesMs.map(() => 0),
