@@ -75,16 +75,18 @@ export class KubeTransport {
       discardAnswer?: boolean;
     } = {},
   ): Promise<T> {
-    const credentials = await this.current();
-    const headers: Record<string, string> = { ...credentials.headers, accept: 'application/json' };
-    if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-    const response = await credentials.dispatcher.request({
-      origin: credentials.origin,
-      path: pathWithQuery(credentials.prefix, path, options.query),
-      method,
-      headers,
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-      ...(options.signal ? { signal: options.signal } : {}),
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const response = await this.send((credentials) => {
+      const headers: Record<string, string> = { ...credentials.headers, accept: 'application/json' };
+      if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+      return {
+        origin: credentials.origin,
+        path: pathWithQuery(credentials.prefix, path, options.query),
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        ...(options.signal ? { signal: options.signal } : {}),
+      };
     });
     const succeeded = response.statusCode >= 200 && response.statusCode <= 299;
     if (succeeded && options.discardAnswer) {
@@ -115,7 +117,6 @@ export class KubeTransport {
     onEvent: (type: string, object: unknown) => void,
     onDone: (error: unknown) => void,
   ): Promise<WatchStream> {
-    const credentials = await this.current();
     const abort = new AbortController();
     let done = false;
     let inactivity: Timer | undefined;
@@ -130,51 +131,70 @@ export class KubeTransport {
       inactivity?.cancel();
       inactivity = this.clock.after(WATCH_INACTIVITY_MS, () => finish(inactivityTimeout()));
     };
+    // Credentials first, so that a watch that cannot even be sent rejects without calling onDone.
+    await this.current();
     rearm();
-    credentials.dispatcher
-      .request({
-        origin: credentials.origin,
-        path: pathWithQuery(credentials.prefix, path, { ...query, watch: true }),
-        method: 'GET',
-        headers: { ...credentials.headers, accept: 'application/json' },
-        signal: abort.signal,
-        // The inactivity timer above bounds a silent stream; undici's own body timeout would cut a
-        // healthy quiet one.
-        bodyTimeout: 0,
-      })
-      .then(
-        (response) => {
-          if (response.statusCode !== 200) {
-            return response.body.text().then(
-              (text) =>
-                finish(
-                  Object.assign(new k8s.ApiException(response.statusCode, `watch ${path}`, text, {}), {
-                    statusCode: response.statusCode,
-                  }),
-                ),
-              finish,
-            );
+    this.send((credentials) => ({
+      origin: credentials.origin,
+      path: pathWithQuery(credentials.prefix, path, { ...query, watch: true }),
+      method: 'GET',
+      headers: { ...credentials.headers, accept: 'application/json' },
+      signal: abort.signal,
+      // The inactivity timer above bounds a silent stream; undici's own body timeout would cut a
+      // healthy quiet one.
+      bodyTimeout: 0,
+    })).then(
+      (response) => {
+        if (response.statusCode !== 200) {
+          return response.body.text().then(
+            (text) =>
+              finish(
+                Object.assign(new k8s.ApiException(response.statusCode, `watch ${path}`, text, {}), {
+                  statusCode: response.statusCode,
+                }),
+              ),
+            finish,
+          );
+        }
+        const lines = new LineSplitter((line) => {
+          if (done) return;
+          const event = JSON.parse(line) as { type: string; object: unknown };
+          onEvent(event.type, event.object);
+        });
+        response.body.setEncoding('utf8');
+        response.body.on('data', (chunk: string) => {
+          rearm();
+          try {
+            lines.push(chunk);
+          } catch (error) {
+            finish(error);
           }
-          const lines = new LineSplitter((line) => {
-            if (done) return;
-            const event = JSON.parse(line) as { type: string; object: unknown };
-            onEvent(event.type, event.object);
-          });
-          response.body.setEncoding('utf8');
-          response.body.on('data', (chunk: string) => {
-            rearm();
-            try {
-              lines.push(chunk);
-            } catch (error) {
-              finish(error);
-            }
-          });
-          response.body.on('end', () => finish(null));
-          response.body.on('error', finish);
-        },
-        (error: unknown) => finish(error),
-      );
+        });
+        response.body.on('end', () => finish(null));
+        response.body.on('error', finish);
+      },
+      (error: unknown) => finish(error),
+    );
     return { stop: () => finish(Object.assign(new Error('the watch was stopped'), { name: 'AbortError' })) };
+  }
+
+  /**
+   * Sends one request with the current credentials. The KubeConfig renews its pooled connections
+   * every few minutes, whoever asks for credentials at that moment (client-node's own calls, the
+   * lease's), and closes the old ones, which these credentials may still name for the rest of their
+   * minute; undici refuses a request on a closed dispatcher before sending anything, so it is sent
+   * again at once with fresh credentials instead of failing every call until they expire.
+   */
+  private async send(build: (credentials: Credentials) => Dispatcher.RequestOptions) {
+    const credentials = await this.current();
+    try {
+      return await credentials.dispatcher.request(build(credentials));
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'UND_ERR_CLOSED') throw error;
+      if (this.credentials === credentials) this.credentials = undefined;
+      const fresh = await this.current();
+      return await fresh.dispatcher.request(build(fresh));
+    }
   }
 
   /** The credentials to send, fetched at most once a minute (and once at a time). */

@@ -2,6 +2,7 @@
 // framing (status codes, JSON bodies, one watch event per line in arbitrary chunks); what the
 // API server itself does is covered by the integration tests, which run every cache and resume
 // through this transport.
+import { jest } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
@@ -24,7 +25,9 @@ describe('LineSplitter', () => {
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
 
-async function serve(handler: Handler): Promise<{ server: Server; transport: KubeTransport }> {
+async function serve(
+  handler: Handler,
+): Promise<{ server: Server; transport: KubeTransport; kubeConfig: PooledKubeConfig }> {
   const server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -44,7 +47,7 @@ async function serve(handler: Handler): Promise<{ server: Server; transport: Kub
     contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
     currentContext: 'x',
   });
-  return { server, transport: new KubeTransport(kubeConfig) };
+  return { server, transport: new KubeTransport(kubeConfig), kubeConfig };
 }
 
 const close = (server: Server) =>
@@ -200,6 +203,38 @@ describe('KubeTransport.request, answer discarded', () => {
         transport.request('PATCH', '/x', { body: {}, discardAnswer: true }),
       ).resolves.toBeUndefined();
       await expect(transport.request('GET', '/y')).resolves.toEqual({ ok: true });
+    } finally {
+      await close(server);
+    }
+  });
+});
+
+describe('KubeTransport, when the pool renews its connections', () => {
+  it('sends on the new ones at once rather than failing on the closed ones until its credentials expire', async () => {
+    const { server, transport, kubeConfig } = await serve((request, _body, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      if (request.url?.includes('watch=true')) response.end('{"type":"ADDED","object":{}}\n');
+      else response.end('{"ok":true}');
+    });
+    try {
+      await transport.request('GET', '/before');
+      // Another client of the same KubeConfig (client-node's lease calls) asks for credentials
+      // after the pool's renewal period: the pool makes a new Agent and closes the one the
+      // transport still holds for the rest of its minute.
+      const renewal = jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 11 * 60_000);
+      try {
+        const context = new k8s.RequestContext(kubeConfig.getCurrentCluster()!.server, k8s.HttpMethod.GET);
+        await kubeConfig.applySecurityAuthentication(context);
+      } finally {
+        renewal.mockRestore();
+      }
+      expect(await transport.request('GET', '/after')).toEqual({ ok: true });
+      const events: string[] = [];
+      const ended = new Promise<unknown>(
+        (resolve) => void transport.watch('/w', {}, (type) => events.push(type), resolve),
+      );
+      expect(await ended).toBeNull();
+      expect(events).toEqual(['ADDED']);
     } finally {
       await close(server);
     }
