@@ -21,7 +21,10 @@ export type DeliveryKind =
   | 'redelivery'
   /** A label other than ready-for-qa: the Sensor filters it out. */
   | 'unrelated-label'
-  /** A review that comments or requests changes: the Sensor filters it out. */
+  /**
+   * A second reviewer's review that comments (the Sensor filters it out) or requests changes
+   * (forwarded: it withdraws nothing but that reviewer's own approval).
+   */
   | 'non-approving-review'
   /** Outsiders' events that policy must refuse: another repository's pull request, ... */
   | 'foreign-repository'

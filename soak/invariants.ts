@@ -80,10 +80,10 @@ function stageNode(workflow: Workflow | undefined, stage: number): WorkflowNode 
   return Object.values(nodes.nodes).find((node) => node.displayName === STAGES[stage]!.suspendNode);
 }
 
-/** The request a workflow's marker names for a stage (the annotation holds "namespace/name"). */
+/** The request a workflow's marker names for a stage (the annotation holds "namespace/name/uid"). */
 function markerOf(workflow: Workflow | undefined, stage: number): string | undefined {
   const value = workflow?.metadata.annotations?.[markerKeyFor(STAGES[stage]!.stage)];
-  return value === undefined ? undefined : value.slice(value.indexOf('/') + 1);
+  return value === undefined ? undefined : value.split('/')[1];
 }
 
 const stageOfEventType = (eventType: string | undefined) =>
@@ -101,8 +101,16 @@ function stillWaiting(
       repositoryMatches(workflow.metadata.labels?.[labels.repository], request.spec.repository),
   );
   switch (request.status?.reason) {
+    // Another repository's event waits for a workflow of its own repository.
     case 'WorkflowNotFound':
+    case 'RepositoryMismatch':
       return mine.length === 0;
+    // A change request waits as its reviewer's latest review while the play is at or before the stage.
+    case 'ApprovalWithdrawn':
+      return mine.some((workflow) => {
+        const node = stageNode(workflow, record.stage);
+        return !workflow.status?.finishedAt && !workflow.spec?.shutdown && node?.phase !== 'Succeeded';
+      });
     case 'StageNotReached':
       return mine.some((workflow) => {
         const node = stageNode(workflow, record.stage);
@@ -148,10 +156,12 @@ export function checkInvariants(input: CheckInput): CheckResult {
         violations.push({ kind, ...where, requests: names, detail });
       const resumed = stageNode(workflow, stage)?.phase === 'Succeeded';
       const marker = markerOf(workflow, stage);
+      // An approval the gate counted beside the one that resumed (ApprovalCounted) claims no resume.
       const claims = input.requests
         .filter(
           (request) =>
             request.status?.phase === 'Succeeded' &&
+            request.status.reason !== 'ApprovalCounted' &&
             request.status.workflowName === run &&
             stageOfEventType(request.status.eventType) === stage,
         )

@@ -52,16 +52,18 @@ function shaped(delivery: Delivery): Webhook {
   switch (delivery.kind) {
     case 'unrelated-label':
       return { event: 'pull_request', payload: labeledWith('documentation') };
-    case 'non-approving-review':
-      return {
-        event: 'pull_request_review',
-        payload: reviewWithState(Number(delivery.task) % 2 === 0 ? 'commented' : 'changes_requested'),
-      };
+    case 'non-approving-review': {
+      // A second reviewer's: a change request withdraws only its own reviewer's approval.
+      const payload = reviewWithState(Number(delivery.task) % 2 === 0 ? 'commented' : 'changes_requested');
+      payload.review.user = { ...payload.review.user, login: 'second-reviewer', id: 4_200_001 };
+      payload.sender = { ...payload.sender, login: 'second-reviewer', id: 4_200_001 };
+      return { event: 'pull_request_review', payload };
+    }
     case 'untrusted-review': {
       const payload = reviewWithState('approved');
       payload.review.author_association = 'NONE';
-      payload.review.user = { ...payload.review.user, login: 'drive-by' };
-      payload.sender = { ...payload.sender, login: 'drive-by' };
+      payload.review.user = { ...payload.review.user, login: 'drive-by', id: 4_200_002 };
+      payload.sender = { ...payload.sender, login: 'drive-by', id: 4_200_002 };
       return { event: 'pull_request_review', payload };
     }
     case 'fork':

@@ -16,6 +16,8 @@ export const EVENT_TYPES = ['pr-created', 'pr-labeled-ready', 'pr-approved'] as 
 export const GITHUB_EVENTS = ['pull_request', 'pull_request_review'] as const;
 export const REVIEW_STATES = ['approved', 'changes_requested', 'commented', 'dismissed', 'pending'] as const;
 export const PULL_REQUEST_STATES = ['open', 'closed'] as const;
+/** A repository permission, as GitHub's collaborator permission API names it. */
+export const REPOSITORY_PERMISSIONS = ['admin', 'maintain', 'write', 'triage', 'read', 'none'] as const;
 /** GitHub's author_association: how the account relates to the repository. */
 export const AUTHOR_ASSOCIATIONS = [
   'OWNER',
@@ -40,6 +42,7 @@ export const PHASES = ['Pending', 'Waiting', 'Resuming', 'Succeeded', 'Failed', 
 
 export type EventType = (typeof EVENT_TYPES)[number];
 export type AuthorAssociation = (typeof AUTHOR_ASSOCIATIONS)[number];
+export type RepositoryPermission = (typeof REPOSITORY_PERMISSIONS)[number];
 export type RuleOperator = (typeof RULE_OPERATORS)[number];
 export type Phase = (typeof PHASES)[number];
 
@@ -57,6 +60,7 @@ const text = (max: number, pattern?: string) =>
     .meta({ maxLength: max });
 const patterned = (pattern: string, max: number) => text(max, pattern);
 const timestamp = () => z.iso.datetime({ offset: true });
+const githubId = () => z.int().min(1).max(syntax.GITHUB_ID_MAX);
 
 /** Code points of a map's keys and values together, as the CRD's CEL rule counts them. */
 const textTotal = (map: Record<string, string>) =>
@@ -75,6 +79,7 @@ export const githubFactsSchema = z.object({
   label: text(syntax.GITHUB_LABEL_MAX).optional(),
   labels: z.array(text(syntax.GITHUB_LABEL_MAX)).max(syntax.GITHUB_LABELS_MAX_ITEMS).optional(),
   headRef: patterned(syntax.HEAD_REF_PATTERN, syntax.HEAD_REF_MAX).optional(),
+  baseRef: patterned(syntax.HEAD_REF_PATTERN, syntax.HEAD_REF_MAX).optional(),
   title: text(syntax.TITLE_MAX).optional(),
   state: z.enum(PULL_REQUEST_STATES).optional(),
   reviewState: z.enum(REVIEW_STATES).optional(),
@@ -82,6 +87,10 @@ export const githubFactsSchema = z.object({
   sender: patterned(syntax.GITHUB_LOGIN_PATTERN, syntax.GITHUB_LOGIN_MAX).optional(),
   authorAssociation: z.enum(AUTHOR_ASSOCIATIONS).optional(),
   reviewAuthorAssociation: z.enum(AUTHOR_ASSOCIATIONS).optional(),
+  reviewer: patterned(syntax.GITHUB_LOGIN_PATTERN, syntax.GITHUB_LOGIN_MAX).optional(),
+  reviewerId: githubId().optional(),
+  reviewId: githubId().optional(),
+  reviewerPermission: z.enum(REPOSITORY_PERMISSIONS).optional(),
   // null, not absent, when GitHub sends `head.repo: null` (the fork was deleted).
   headRepository: patterned(syntax.REPOSITORY_PATTERN, syntax.REPOSITORY_MAX).nullable().optional(),
   headRepositoryFork: z.boolean().nullable().optional(),

@@ -31,6 +31,8 @@ export const TITLE_MAX = 256;
 export const PR_NUMBER_MAX = 2_147_483_647;
 /** Ten years: the longest a finished request may be kept (spec.ttlSecondsAfterFinished, --ttl-seconds-after-finished). */
 export const TTL_SECONDS_MAX = 315_360_000;
+/** GitHub's numeric ids (accounts, reviews): at most 15 digits, well within a JSON number's exact range. */
+export const GITHUB_ID_MAX = 999_999_999_999_999;
 
 /** Selectors are refused when they hold anything beyond the characters their grammar uses. */
 export const LABEL_SELECTOR_PATTERN = '^[A-Za-z0-9 ._/=!,()-]*$';

@@ -119,7 +119,7 @@ export class ArgoServerBackend implements ResumeBackend {
           body: {
             metadata: {
               ...uidPrecondition(workflow.metadata.uid).metadata,
-              annotations: { [target.markerKey]: target.markerValue },
+              annotations: { ...target.annotations, [target.markerKey]: target.markerValue },
             },
           },
         },

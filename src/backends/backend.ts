@@ -20,6 +20,10 @@ export interface ResumeTarget {
   /** Annotation written with the resume, naming the request that did it. */
   markerKey: string;
   markerValue: string;
+  /** More annotations written with the resume (the play's pull request, a gate's approvals). */
+  annotations?: Record<string, string>;
+  /** Leave spec.suspend (a person's `argo suspend`) in place. */
+  keepWorkflowSuspended?: boolean;
   /** Node message, naming the ResumeRequest. */
   message: string;
   now: Date;

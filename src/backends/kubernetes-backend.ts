@@ -44,6 +44,8 @@ export class KubernetesBackend implements ResumeBackend {
       parameters: target.parameters,
       markerKey: target.markerKey,
       markerValue: target.markerValue,
+      ...(target.annotations === undefined ? {} : { annotations: target.annotations }),
+      ...(target.keepWorkflowSuspended ? { keepWorkflowSuspended: true } : {}),
       message: target.message,
       now: target.now,
     };

@@ -102,7 +102,7 @@ export class Dispatcher {
     this.options.queue.addAfter(key, delay);
   }
 
-  requestChanged(type: ChangeType, request: ResumeRequest, previous?: ResumeRequest): void {
+  requestChanged(type: ChangeType, request: ResumeRequest): void {
     const { queue, wakeUps } = this.options;
     const key = objectKey(request);
     if (type === 'deleted') {
@@ -111,7 +111,7 @@ export class Dispatcher {
       this.decideAgainBackoff.forget(key);
       return;
     }
-    for (const other of wakeUps.requestSeen(request, previous)) queue.add(other);
+    for (const other of wakeUps.requestSeen(request)) queue.add(other);
     const phase = request.status?.phase;
     if (phase && isTerminalPhase(phase)) {
       // A finished request needs one thing: deletion when its TTL runs out. Its timer was set

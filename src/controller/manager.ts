@@ -128,10 +128,10 @@ export class Manager {
             ...(namespace ? { namespace } : {}),
           }),
           project: projectRequest,
-          onChange: (type, request, previous) => {
+          onChange: (type, request) => {
             if (type === 'deleted') this.requests.gone(objectKey(request));
             else this.requests.seen(request);
-            this.dispatcher.requestChanged(type, request, previous);
+            this.dispatcher.requestChanged(type, request);
           },
           onSkipped: skipReporter(context, KIND, `${GROUP}/${VERSION}`),
         }),
@@ -173,7 +173,7 @@ export class Manager {
       requests: {
         get: (namespace, name) => requests.get(namespace, name),
         delete: (request) => requests.delete(request),
-        unsettledOfTask: (namespace, taskId) => this.unsettledOfTask(namespace, taskId),
+        reviewsOf: (namespace, taskId, stage) => this.wakeUps.reviewsOf(namespace, taskId, stage),
       },
       workflows: {
         candidates: (namespace, resolved) => this.candidates(namespace, resolved),
@@ -284,14 +284,6 @@ export class Manager {
       if (classifyError(error) === 'not-found') return undefined;
       throw error;
     }
-  }
-
-  /** The task's unsettled requests, from the cache: what an approval gate counts. */
-  private unsettledOfTask(namespace: string, taskId: string): ResumeRequest[] {
-    return this.wakeUps.requestsOfTask(namespace, taskId).flatMap((name) => {
-      const latest = this.requests.latest(namespace, name);
-      return latest ? [latest] : [];
-    });
   }
 
   private workflowCache(namespace: string): Reflector<Workflow> | undefined {

@@ -11,9 +11,11 @@ import { isOutcome } from '../domain/outcome.js';
 import { resolveRequest, type ResolvedRequest } from '../domain/correlate.js';
 import { decide, type Decision } from '../domain/decide.js';
 import { Reason } from '../domain/reasons.js';
+import type { Review } from '../domain/reviews.js';
 import type { Logger } from '../observability/logger.js';
 import { waiting, type Finish } from './next-status.js';
 import { RequestReporter, type ReporterContext } from './request-reporter.js';
+import { ResumeFollowUps } from './resume-follow-ups.js';
 import { ResumeStep, type ResumeStepContext } from './resume-step.js';
 import { decideAgain, done, requeueAfter, settled, type ReconcileResult } from './result.js';
 import { expiresInMs, ttlSecondsOf } from './retention.js';
@@ -29,8 +31,8 @@ export const MAX_STALLED_TURNS = 10;
 export interface RequestStore {
   get(namespace: string, name: string): Promise<ResumeRequest | undefined>;
   delete(request: ResumeRequest): Promise<void>;
-  /** The task's requests that have not settled, from the cache: what an approval gate counts. */
-  unsettledOfTask(namespace: string, taskId: string): ResumeRequest[];
+  /** The reviews of the task's unsettled requests at a stage, from the gate's index. */
+  reviewsOf(namespace: string, taskId: string, stage: string): Review[];
 }
 
 export interface WorkflowSource {
@@ -65,10 +67,14 @@ export interface TurnInput {
 export class Reconciler {
   private readonly reporter: RequestReporter;
   private readonly resumeStep: ResumeStep;
+  private readonly followUps: ResumeFollowUps;
 
   constructor(private readonly ctx: ReconcilerContext) {
     this.reporter = new RequestReporter(ctx);
-    this.resumeStep = new ResumeStep(ctx, this.reporter, (turn, finish) => this.finish(turn, finish));
+    this.followUps = new ResumeFollowUps(ctx);
+    this.resumeStep = new ResumeStep(ctx, this.reporter, this.followUps, (turn, finish) =>
+      this.finish(turn, finish),
+    );
   }
 
   async reconcile({ key, stalledTurns }: TurnInput): Promise<ReconcileResult> {
@@ -100,9 +106,11 @@ export class Reconciler {
         workflow.status?.offloadNodeStatusVersion ? this.ctx.workflows.complete(workflow) : workflow,
       ),
     );
-    const others =
-      resolved.taskId === undefined ? [] : this.ctx.requests.unsettledOfTask(namespace, resolved.taskId);
-    const input = { request, resolved, workflows, now: turn.now, config: this.ctx.domain, others };
+    const reviews =
+      resolved.review === undefined || resolved.taskId === undefined
+        ? []
+        : this.ctx.requests.reviewsOf(namespace, resolved.taskId, resolved.stage);
+    const input = { request, resolved, workflows, now: turn.now, config: this.ctx.domain, reviews };
     let decision = decide(input);
     if (decision.action === 'read') {
       const whole = await this.readAsDecided(namespace, decision);
@@ -116,6 +124,8 @@ export class Reconciler {
 
     switch (decision.action) {
       case 'complete':
+        if (decision.followUps && decision.workflowName !== undefined)
+          await this.followUps.run(turn, decision.workflowName, decision.followUps);
         return this.finish(turn, decision);
       case 'wait':
         return this.wait(turn, decision);

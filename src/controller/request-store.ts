@@ -1,6 +1,6 @@
 // The reconciler's ResumeRequests: the cached copy, or the operator's own last status write while
 // the watch has not brought it back yet (runtime/own-writes.ts), so a turn reads nothing from the
-// API. The exception is a request whose validation rules read `event.*`: the cache leaves the
+// API; a request the cache no longer holds is gone, whatever was written to it. The exception is a request whose validation rules read `event.*`: the cache leaves the
 // free-form eventPayload out, so that request is read whole. A finished request is deleted with
 // preconditions so a changed or recreated one survives.
 import * as k8s from '@kubernetes/client-node';
@@ -41,10 +41,13 @@ export class CachedRequestStore implements Pick<RequestStore, 'get' | 'delete'> 
 
   /** Called with what each status write returned. */
   written(request: ResumeRequest): void {
+    const cached = this.cached(request.metadata.namespace, request.metadata.name);
+    // The watch may have delivered the request's deletion before the write's own answer arrived:
+    // nothing of a request the cache no longer holds is kept, so no turn acts on it again.
+    if (!cached) return this.ownWrites.forget(objectKey(request));
     this.ownWrites.remember(projectRequest(request));
     // The watch may have delivered this very version before the write's own answer arrived.
-    const cached = this.cached(request.metadata.namespace, request.metadata.name);
-    if (cached) this.ownWrites.observe(cached);
+    this.ownWrites.observe(cached);
   }
 
   /** Called with each copy of a request the cache takes in. */

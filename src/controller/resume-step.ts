@@ -5,8 +5,6 @@
 import type { Workflow } from '../api/workflow.js';
 import type { ResumeBackend } from '../backends/backend.js';
 import type { Decision } from '../domain/decide.js';
-import { describeError } from '../domain/errors.js';
-import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { afterFailedAttempt } from '../resilience/attempt-policy.js';
 import type { BreakerRegistry } from '../resilience/breakers.js';
@@ -14,6 +12,7 @@ import { formatDelay, type RetrySettings } from '../resilience/retry-schedule.js
 import type { EventRecorder } from '../runtime/event-recorder.js';
 import { circuitOpen, retrying, type Finish } from './next-status.js';
 import type { RequestReporter } from './request-reporter.js';
+import type { ResumeFollowUps } from './resume-follow-ups.js';
 import { decideAgain, requeueAfter, type ReconcileResult } from './result.js';
 import type { Turn } from './turn.js';
 
@@ -33,17 +32,11 @@ export interface ResumeStepContext {
 /** Settles the request with a final status; the reconciler's, so settling happens in one place. */
 export type Settle = (turn: Turn, finish: Finish) => Promise<ReconcileResult>;
 
-const workflowRef = (namespace: string, name: string) => ({
-  apiVersion: 'argoproj.io/v1alpha1',
-  kind: 'Workflow',
-  namespace,
-  name,
-});
-
 export class ResumeStep {
   constructor(
     private readonly ctx: ResumeStepContext,
     private readonly reporter: RequestReporter,
+    private readonly followUps: ResumeFollowUps,
     private readonly settle: Settle,
   ) {}
 
@@ -67,6 +60,8 @@ export class ResumeStep {
           parameters: decision.parameters,
           markerKey: decision.markerKey,
           markerValue: decision.markerValue,
+          ...(decision.annotations === undefined ? {} : { annotations: decision.annotations }),
+          ...(decision.keepWorkflowSuspended ? { keepWorkflowSuspended: true } : {}),
           message: decision.nodeMessage,
           now,
         }),
@@ -92,18 +87,14 @@ export class ResumeStep {
       });
     }
     this.ctx.metrics.attemptsTotal.inc({ result: 'success' });
-    this.observeLatency(request.metadata.creationTimestamp, decidedOn, decision.nodeId, now);
     this.ctx.metrics.retryAttempts.observe(attemptNumber);
     log.info('resumed workflow', { workflow: workflowName, node: decision.nodeName, attempt: attemptNumber });
-    await this.stopOlderDuplicates(namespace, decision.stopWorkflows ?? [], workflowName, log);
-    if (this.ctx.workflowEvents) {
-      await this.ctx.events.record(
-        workflowRef(namespace, workflowName),
-        'Normal',
-        'Resumed',
-        `node ${decision.nodeName} resumed by ResumeRequest ${decision.markerValue}`,
-      );
-    }
+    const reachedAt = decidedOn?.status?.nodes?.[decision.nodeId]?.startedAt;
+    await this.followUps.run(turn, workflowName, {
+      nodeName: decision.nodeName,
+      stopWorkflows: decision.stopWorkflows ?? [],
+      ...(reachedAt ? { reachedAt } : {}),
+    });
     return this.settle(turn, {
       phase: 'Succeeded',
       reason: 'Resumed',
@@ -114,54 +105,6 @@ export class ResumeStep {
       resumeTime: now.toISOString(),
       attempts: attemptNumber,
     });
-  }
-
-  /**
-   * duration_seconds counts from the request's creation, so an event that came before its stage
-   * includes the wait; latency_seconds counts from when the resume became possible: the later of
-   * the request's creation and the suspend node's start (the stage being reached), which is what
-   * a latency objective can hold the operator to.
-   */
-  private observeLatency(
-    creationTimestamp: string | undefined,
-    decidedOn: Workflow | undefined,
-    nodeId: string,
-    now: Date,
-  ): void {
-    const created = Date.parse(creationTimestamp ?? '');
-    if (!Number.isFinite(created)) return;
-    const seconds = (from: number) => Math.max(0, (now.getTime() - from) / 1000);
-    this.ctx.metrics.durationSeconds.observe(seconds(created));
-    const reached = Date.parse(decidedOn?.status?.nodes?.[nodeId]?.startedAt ?? '');
-    this.ctx.metrics.latencySeconds.observe(
-      seconds(Number.isFinite(reached) ? Math.max(created, reached) : created),
-    );
-  }
-
-  /**
-   * The policy's clean-up after a resume: older workflows of the task waiting at the same stage
-   * are stopped. Best effort: a failure is logged, never undoes the resume.
-   */
-  private async stopOlderDuplicates(
-    namespace: string,
-    targets: NonNullable<ResumeDecision['stopWorkflows']>,
-    kept: string,
-    log: Logger,
-  ): Promise<void> {
-    for (const { name, uid } of targets) {
-      try {
-        await this.ctx.backend.stop(namespace, name, uid);
-        log.info('stopped older duplicate workflow', { workflow: name, kept });
-        await this.ctx.events.record(
-          workflowRef(namespace, name),
-          'Normal',
-          'StoppedAsDuplicate',
-          `stopped: ${kept} is newer and was resumed`,
-        );
-      } catch (error) {
-        log.warn('could not stop older duplicate workflow', { workflow: name, error: describeError(error) });
-      }
-    }
   }
 
   private async afterFailure(

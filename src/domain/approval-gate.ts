@@ -1,14 +1,20 @@
 // N-approval gates: a workflow annotated (or labelled) with the required-approvals key waits at
-// the pr-approved stage until that many distinct allowed reviewers have approved. The count lives
-// in the API, not in memory: each approval is a ResumeRequest that waits (ApprovalsPending) until
-// the gate opens, so a restart loses nothing, and reviewers are counted by login, so approving
-// twice counts once. The request of the Nth distinct reviewer resumes the stage.
-import { isTerminalPhase, type ResumeRequest } from '../api/resume-request.js';
-import type { Workflow } from '../api/workflow.js';
-import { MAX_REQUIRED_APPROVALS, type DomainConfig } from './config.js';
-import { resolveRequest, type ResolvedRequest } from './correlate.js';
-import { isOutcome } from './outcome.js';
-import { repositoryRefusal, untrustedApproval } from './trust-policy.js';
+// the approval stage until that many distinct reviewer accounts approve its pull request. The
+// count lives in the API, not in memory: each review is a ResumeRequest that waits as long as the
+// play waits at or before the stage, and the controller keeps what each one says in an index per
+// namespace, task and stage (reviews.ts), so a count reads small records and never resolves other
+// requests. Each account's latest review decides. The request whose approval completes the count
+// resumes the stage, and records on the workflow, beside its marker, whose approvals it counted:
+// the approvals of those reviewers submitted before the resume then settle as counted, and one
+// the count did not include (the gate was opened by an explicit resume, or it came after) does not
+// claim to have been.
+import type { Workflow, WorkflowNode } from '../api/workflow.js';
+import { APPROVALS_MARKER_SUFFIX, MAX_REQUIRED_APPROVALS, type DomainConfig } from './config.js';
+import { recordedPullRequest, samePullRequest } from './pull-request.js';
+import { markerKeyFor } from './resume-mutation.js';
+import { approversAmong, type Approver, type Review } from './reviews.js';
+import { repositoryLabelMatches } from './trust-policy.js';
+import { isOlder } from './workflow-state.js';
 
 export type Gate = { required: number } | { invalid: string };
 
@@ -24,63 +30,99 @@ export function approvalGate(workflow: Workflow, config: DomainConfig): Gate {
   };
 }
 
-const isBefore = (a: string | undefined, b: string | undefined) =>
-  a !== undefined && b !== undefined && Date.parse(a) < Date.parse(b);
-
 /**
- * The login whose approval this request carries for this workflow's run, or undefined when it
- * carries none that counts: another task, stage, repository or run, an untrusted reviewer, or a
- * request already refused.
+ * The approvals that count for this visit of the stage: reviews of the workflow's pull request
+ * (or, before it records one, of its repository), submitted after the workflow was created and
+ * after the stage's previous visit ended (`floor`), each account's latest deciding.
  */
-function approverFor(
-  request: ResumeRequest,
+export function approversFor(
+  workflow: Workflow,
+  floor: string | undefined,
+  reviews: readonly Review[],
+  config: DomainConfig,
+): Approver[] {
+  const recorded = recordedPullRequest(workflow, config);
+  const label = workflow.metadata.labels?.[config.labels.repository];
+  const applies = (review: Review) => {
+    const pr = review.pullRequest;
+    if (recorded === 'unreadable') return false;
+    if (recorded !== undefined && (pr === undefined || !samePullRequest(recorded, pr))) return false;
+    const repository = review.repository;
+    if (label !== undefined && (repository === undefined || !repositoryLabelMatches(label, repository)))
+      return false;
+    return !(
+      review.occurredAt !== undefined &&
+      floor !== undefined &&
+      isOlder(review.occurredAt, floor, config)
+    );
+  };
+  return approversAmong(reviews, applies);
+}
+
+/** Who approved, for messages: `alice, bob`. */
+export const loginsOf = (approvers: readonly { login: string }[]) =>
+  approvers.map(({ login }) => login).join(', ');
+
+/** Most approvals one record keeps: far above the largest gate, and a bound on the annotation. */
+export const MAX_RECORDED_APPROVALS = 50;
+
+/** What the resume of a gated stage records beside its marker: the node it resumed, and who counted. */
+export interface ApprovalsRecord {
+  node: string;
+  /** The marker value of the request that opened the gate. */
+  resumedBy: string;
+  required: number;
+  /** The reviewer accounts whose approvals were counted (by login when a request had no id). */
+  approvers: { id?: number; login: string }[];
+}
+
+export const approvalsKey = (stage: string, config: DomainConfig) =>
+  `${markerKeyFor(stage, config.markerAnnotationPrefix)}${APPROVALS_MARKER_SUFFIX}`;
+
+export function approvalsRecord(
+  node: WorkflowNode,
+  resumedBy: string,
+  required: number,
+  approvers: readonly Approver[],
+): string {
+  const record: ApprovalsRecord = {
+    node: node.id,
+    resumedBy,
+    required,
+    approvers: approvers
+      .slice(0, MAX_RECORDED_APPROVALS)
+      .map(({ accountId, login }) => ({ ...(accountId === undefined ? {} : { id: accountId }), login })),
+  };
+  return JSON.stringify(record);
+}
+
+/** Longest record read: MAX_RECORDED_APPROVALS entries of an id and a login, with room. */
+const MAX_RECORD_BYTES = 16 * 1024;
+
+/** The record the workflow keeps for the stage, when it has a readable one. */
+export function recordedApprovals(
   workflow: Workflow,
   stage: string,
   config: DomainConfig,
-): string | undefined {
-  const phase = request.status?.phase;
-  if (phase !== undefined && isTerminalPhase(phase) && phase !== 'Succeeded') return undefined;
-  if (request.metadata.namespace !== workflow.metadata.namespace) return undefined;
-  const resolved = resolveRequest(request, config);
-  if (isOutcome(resolved) || resolved.stage !== stage) return undefined;
-  return approverOf(resolved, workflow, config);
-}
-
-function approverOf(resolved: ResolvedRequest, workflow: Workflow, config: DomainConfig): string | undefined {
-  const github = resolved.spec.github;
-  if (!github?.sender || untrustedApproval(github, config) !== undefined) return undefined;
-  const taskId = workflow.metadata.labels?.[config.labels.taskId];
-  if (resolved.taskId !== taskId) return undefined;
-  if (resolved.workflowName !== undefined && resolved.workflowName !== workflow.metadata.name)
+): ApprovalsRecord | undefined {
+  const value = workflow.metadata.annotations?.[approvalsKey(stage, config)];
+  if (value === undefined || value.length > MAX_RECORD_BYTES) return undefined;
+  try {
+    const record = JSON.parse(value) as Partial<ApprovalsRecord> | null;
+    if (
+      typeof record?.node !== 'string' ||
+      typeof record.resumedBy !== 'string' ||
+      typeof record.required !== 'number' ||
+      !Array.isArray(record.approvers) ||
+      !record.approvers.every(
+        (entry: unknown) =>
+          ['number', 'undefined'].includes(typeof (entry as { id?: unknown })?.id) &&
+          typeof (entry as { login?: unknown }).login === 'string',
+      )
+    )
+      return undefined;
+    return record as ApprovalsRecord;
+  } catch {
     return undefined;
-  if (repositoryRefusal(workflow, resolved, config)) return undefined;
-  // An approval given before this run began belongs to an earlier one.
-  if (isBefore(github.occurredAt, workflow.metadata.creationTimestamp)) return undefined;
-  return github.sender;
-}
-
-export interface ApprovalCount {
-  required: number;
-  /** Distinct reviewers (first spelling seen, sorted), this request's own included. */
-  approvers: string[];
-}
-
-/**
- * Counts the distinct allowed reviewers approving this workflow's run: the request being decided
- * (which has passed the trust checks) and the other unsettled requests of its task.
- */
-export function countApprovals(
-  resolved: ResolvedRequest,
-  workflow: Workflow,
-  others: readonly ResumeRequest[],
-  required: number,
-  config: DomainConfig,
-): ApprovalCount {
-  const byLogin = new Map<string, string>();
-  const add = (login: string | undefined) => {
-    if (login !== undefined && !byLogin.has(login.toLowerCase())) byLogin.set(login.toLowerCase(), login);
-  };
-  add(approverOf(resolved, workflow, config));
-  for (const other of others) add(approverFor(other, workflow, resolved.stage, config));
-  return { required, approvers: [...byLogin.values()].sort() };
+  }
 }

@@ -3,8 +3,14 @@
 // is trusted. The defaults follow the conventions in docs/interfaces.md; the controller validates
 // overrides with the schema.
 import { z } from 'zod';
-import { AUTHOR_ASSOCIATIONS, EVENT_TYPES, GITHUB_EVENTS, REVIEW_STATES } from '../api/resume-request.js';
-import { GITHUB_LOGIN_MAX, GITHUB_LOGIN_PATTERN } from '../api/syntax.js';
+import {
+  AUTHOR_ASSOCIATIONS,
+  EVENT_TYPES,
+  GITHUB_EVENTS,
+  REPOSITORY_PERMISSIONS,
+  REVIEW_STATES,
+} from '../api/resume-request.js';
+import { GITHUB_ID_MAX, GITHUB_LOGIN_MAX, GITHUB_LOGIN_PATTERN } from '../api/syntax.js';
 import { isLabelValue, isQualifiedName } from './label-syntax.js';
 import { compilePattern, MAX_PATTERN_LENGTH } from './pattern.js';
 
@@ -43,21 +49,37 @@ export const eventMappingSchema = z.object({
 export const MAX_REQUIRED_APPROVALS = 20;
 
 /**
+ * The annotations the operator keeps beside the stage markers, under the same prefix: the play's
+ * pull request (`<prefix>pull-request`) and the approvers a gate counted (`<prefix><stage>.approvals`).
+ */
+export const PULL_REQUEST_MARKER = 'pull-request';
+export const APPROVALS_MARKER_SUFFIX = '.approvals';
+const isReservedMarkerName = (stage: string) =>
+  stage === PULL_REQUEST_MARKER || stage.endsWith(APPROVALS_MARKER_SUFFIX);
+
+/**
  * Who GitHub events are trusted from. Each field has its default, so an override may name only
- * what it changes.
+ * what it changes. An approval counts when any one of the approver rules admits the reviewer.
  */
 export const trustSchema = z.object({
-  /** An approval counts when the reviewer's author_association is one of these… */
+  /**
+   * The reviewer's author_association is one of these. GitHub's word for how the account
+   * relates to the repository, not a permission: a MEMBER may have read access only.
+   */
   approverAssociations: z
     .array(z.enum(AUTHOR_ASSOCIATIONS))
     .max(AUTHOR_ASSOCIATIONS.length)
     .default(['OWNER', 'MEMBER', 'COLLABORATOR']),
-  /** …or the reviewer is one of these logins (compared ignoring case). */
+  /** The reviewer's account id is one of these: the rule a rename cannot get around. */
+  approverIds: z.array(z.int().min(1).max(GITHUB_ID_MAX)).max(1000).default([]),
+  /** The reviewer is one of these logins (compared ignoring case). */
   approverLogins: z
     .array(z.string().regex(new RegExp(GITHUB_LOGIN_PATTERN)).max(GITHUB_LOGIN_MAX))
     .max(1000)
     .default([]),
-  /** pr-created and pr-labeled-ready from a head branch in another repository (a fork). */
+  /** The event carries the reviewer's repository permission (spec.github.reviewerPermission), one of these. */
+  approverPermissions: z.array(z.enum(REPOSITORY_PERMISSIONS)).max(REPOSITORY_PERMISSIONS.length).default([]),
+  /** Events of a pull request whose head branch is in another repository (a fork) advance a play. */
   allowForkPullRequests: z.boolean().default(false),
   /** Refuse events for workflows without a repository label (recommended). */
   requireRepositoryLabel: z.boolean().default(false),
@@ -85,6 +107,11 @@ export const domainConfigSchema = z
       .max(7 * 24 * 3600),
     duplicatePolicy: z.enum(['newest', 'fail']),
     stopOlderDuplicates: z.boolean(),
+    /**
+     * How far GitHub's clock and the cluster's may disagree: an event is older than a workflow
+     * or a stage's visit only when it is older by more than this.
+     */
+    clockSkewSeconds: z.int().min(0).max(600),
     markerAnnotationPrefix: z
       .string()
       .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/$/)
@@ -102,6 +129,10 @@ export const domainConfigSchema = z
   })
   .refine((config) => new Set(config.stages.map((s) => s.eventType)).size === config.stages.length, {
     message: 'each event type may wait at one stage only',
+    path: ['stages'],
+  })
+  .refine((config) => config.stages.every(({ stage }) => !isReservedMarkerName(stage)), {
+    message: `a stage may not be named ${PULL_REQUEST_MARKER} or end in ${APPROVALS_MARKER_SUFFIX}: those annotations hold the play's pull request and a gate's approvers`,
     path: ['stages'],
   });
 
@@ -142,6 +173,7 @@ const defaults: DomainConfig = {
   waitTimeoutSeconds: 1800,
   duplicatePolicy: 'newest',
   stopOlderDuplicates: false,
+  clockSkewSeconds: 5,
   markerAnnotationPrefix: 'resume.workflows.dev/',
   trust: trustSchema.parse({}),
   requiredApprovalsKey: 'resume.workflows.dev/required-approvals',

@@ -16,11 +16,17 @@ import { parseNodeFieldSelector, type NodeFieldTerm } from './node-field-selecto
 import { isOutcome, type Outcome } from './outcome.js';
 import { compilePattern } from './pattern.js';
 import { Reason } from './reasons.js';
+import type { Verdict } from './reviews.js';
 
 export interface ResolvedRequest {
   /** Absent only when the request names its workflow and neither spec nor GitHub facts name a task. */
   taskId?: string;
   eventType: EventType;
+  /**
+   * For a pull request review of the approval stage: whether it approves, or withdraws the
+   * reviewer's approval (changes requested, or the review dismissed).
+   */
+  review?: Verdict;
   /** The stage name (`waiting-pr-created`). */
   stage: string;
   /** The stage's suspend node (display or template name). */
@@ -38,8 +44,16 @@ export interface ResolvedRequest {
 const failed = (reason: Reason, message: string): Outcome => ({ phase: 'Failed', reason, message });
 const ignored = (reason: Reason, message: string): Outcome => ({ phase: 'Ignored', reason, message });
 
+type Derived = { eventType: EventType; review?: Verdict };
+
+/** A review that takes its reviewer's approval back: changes requested, or the review dismissed. */
+const withdraws = (github: GithubFacts) =>
+  github.event === 'pull_request_review' &&
+  ((github.action === 'submitted' && github.reviewState === 'changes_requested') ||
+    github.action === 'dismissed');
+
 /** The event type the GitHub facts stand for, or a message saying why they stand for none. */
-function eventTypeFromGithub(github: GithubFacts, config: DomainConfig): EventType | string {
+function eventTypeFromGithub(github: GithubFacts, config: DomainConfig): Derived | string {
   if (config.ignoreClosedPullRequests && github.state === 'closed') return 'the pull request is closed';
   const mapping = config.eventMappings.find(
     (m) =>
@@ -48,7 +62,14 @@ function eventTypeFromGithub(github: GithubFacts, config: DomainConfig): EventTy
       (m.label === undefined || m.label === github.label) &&
       (m.reviewState === undefined || m.reviewState === github.reviewState),
   );
-  if (mapping) return mapping.eventType;
+  const approving = github.event === 'pull_request_review' && github.reviewState === 'approved';
+  if (mapping) return { eventType: mapping.eventType, ...(approving ? { review: 'approve' as const } : {}) };
+  // Each reviewer's latest review decides: what withdraws an approval belongs to the stage that
+  // approvals resume.
+  const approvals = config.eventMappings.find(
+    (m) => m.event === 'pull_request_review' && m.reviewState === 'approved',
+  );
+  if (approvals && withdraws(github)) return { eventType: approvals.eventType, review: 'retract' };
   const detail = [
     github.label === undefined ? '' : ` label "${github.label}"`,
     github.reviewState === undefined ? '' : ` review state "${github.reviewState}"`,
@@ -56,23 +77,24 @@ function eventTypeFromGithub(github: GithubFacts, config: DomainConfig): EventTy
   return `GitHub event ${github.event}/${github.action}${detail} does not resume any stage`;
 }
 
-function resolveEventType(spec: ResumeRequestSpec, config: DomainConfig): EventType | Outcome {
+function resolveEventType(spec: ResumeRequestSpec, config: DomainConfig): Derived | Outcome {
   if (!spec.github) {
-    return (
-      spec.eventType ??
-      failed(Reason.MissingEventType, 'spec.eventType is required when spec.github is absent')
-    );
+    return spec.eventType
+      ? { eventType: spec.eventType }
+      : failed(Reason.MissingEventType, 'spec.eventType is required when spec.github is absent');
   }
   const derived = eventTypeFromGithub(spec.github, config);
-  const known = (config.stages.map((s) => s.eventType) as string[]).includes(derived);
-  if (spec.eventType !== undefined && spec.eventType !== derived) {
+  const type = typeof derived === 'string' ? undefined : derived.eventType;
+  const known = type !== undefined && (config.stages.map((s) => s.eventType) as string[]).includes(type);
+  if (spec.eventType !== undefined && spec.eventType !== type) {
     return failed(
       Reason.AmbiguousEventType,
-      `spec.eventType is ${spec.eventType} but spec.github says ${known ? derived : `otherwise (${derived})`}; ` +
+      `spec.eventType is ${spec.eventType} but spec.github says ${known ? type : `otherwise (${typeof derived === 'string' ? derived : `${type}, which no stage waits for`})`}; ` +
         'remove one of them or make them agree',
     );
   }
-  return known ? (derived as EventType) : ignored(Reason.NotRelevant, derived);
+  if (typeof derived === 'string') return ignored(Reason.NotRelevant, derived);
+  return derived;
 }
 
 /** First capture of the first pattern that matches, if any. */
@@ -131,8 +153,9 @@ export function resolveRequest(request: ResumeRequest, config: DomainConfig): Re
   const spec = parseSpec(request);
   if (isOutcome(spec)) return spec;
 
-  const eventType = resolveEventType(spec, config);
-  if (typeof eventType !== 'string') return eventType;
+  const derived = resolveEventType(spec, config);
+  if (isOutcome(derived)) return derived;
+  const { eventType, review } = derived;
   const stage: StageConfig | undefined = stageForEventType(config, eventType);
   if (!stage) return ignored(Reason.NotRelevant, `no stage is configured to wait for ${eventType}`);
 
@@ -159,6 +182,7 @@ export function resolveRequest(request: ResumeRequest, config: DomainConfig): Re
   return {
     ...(taskId === undefined ? {} : { taskId }),
     eventType,
+    ...(review === undefined ? {} : { review }),
     stage: stage.stage,
     suspendNode: stage.suspendNode,
     ...(spec.repository === undefined ? {} : { repository: spec.repository }),

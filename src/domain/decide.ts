@@ -4,91 +4,43 @@
 //
 // The run of a task is its newest workflow: an event is weighed against that run only, and never
 // resumes an older one unless spec.workflowName names it.
-import type { ResumeRequest } from '../api/resume-request.js';
 import { nodeTitle, type Workflow, type WorkflowNode } from '../api/workflow.js';
-import { approvalGate, countApprovals } from './approval-gate.js';
+import { approvalGate, approvalsKey, approvalsRecord, approversFor, loginsOf } from './approval-gate.js';
 import { candidateWorkflows, newestFirst } from './candidates.js';
-import type { DomainConfig } from './config.js';
-import type { ResolvedRequest } from './correlate.js';
-import { markerKeyFor } from './resume-mutation.js';
+import { readNodes } from './compressed-nodes.js';
+import type { Completion, DecideInput, Decision } from './decision.js';
 import type { Outcome } from './outcome.js';
+import {
+  describePullRequest,
+  pullRequestAnnotation,
+  pullRequestKey,
+  pullRequestOf,
+  pullRequestRefusal,
+  recordedPullRequest,
+} from './pull-request.js';
 import { Reason } from './reasons.js';
+import { markerKeyFor, markerValueFor } from './resume-mutation.js';
+import { describeReviewer, reviewOf, supersededBy, withOwnReview, type Review } from './reviews.js';
 import { refuseUntrusted, repositoryRefusal } from './trust-policy.js';
 import { evaluateRules } from './validation-rules.js';
-import { describe, nameOf, settleOn, settleOnNewest, WAITING, type Rated } from './settle-run.js';
-import { workflowState } from './workflow-state.js';
+import { describe, nameOf, settleOnMarker, settleOnNewest, WAITING, type Rated } from './settle-run.js';
+import { previousVisitEnd, stageNodes, workflowState } from './workflow-state.js';
 
-export interface DecideInput {
-  request: ResumeRequest;
-  resolved: ResolvedRequest;
-  workflows: readonly Workflow[];
-  now: Date;
-  config: DomainConfig;
-  /** The task's other unsettled requests: the approvals an N-approval gate counts. */
-  others?: readonly ResumeRequest[];
-  /**
-   * The workflow to be resumed as read whole from the API, which `workflow.` validation rules
-   * read (the workflows above are the cache's bounded copies). Without it, a request with such
-   * rules is answered `read` once it has a workflow to resume.
-   */
-  whole?: Workflow;
-}
+export type { DecideInput, Decision } from './decision.js';
 
 /** How often a request waiting on node status that could not be read looks again. */
 export const UNAVAILABLE_RETRY_MS = 10_000;
 
-export type Decision =
-  | {
-      action: 'resume';
-      workflowName: string;
-      /** The identity and version the decision saw: the write is preconditioned on them. */
-      workflowUid?: string;
-      resourceVersion?: string;
-      nodeId: string;
-      nodeName: string;
-      stage: string;
-      /** Every workflow waiting at the stage, newest (the one resumed) first. */
-      candidates: string[];
-      message: string;
-      /** Older duplicates to stop, when the policy says so, with the uid the decision saw. */
-      stopWorkflows?: { name: string; uid?: string }[];
-      /** What applyResume needs, ready to pass on. */
-      parameters: Record<string, string>;
-      markerKey: string;
-      markerValue: string;
-      nodeMessage: string;
-    }
-  | {
-      action: 'wait';
-      reason: Reason;
-      message: string;
-      deadline: Date;
-      workflowName?: string;
-      candidates?: string[];
-      /** Look again after this long even if nothing changes (sooner than the usual recheck). */
-      retryInMs?: number;
-    }
-  /** Read this workflow whole, as the decision saw it, and decide again with it as `whole`. */
-  | { action: 'read'; workflowName: string; workflowUid?: string; resourceVersion?: string }
-  | {
-      action: 'complete';
-      phase: 'Succeeded' | 'Ignored' | 'Failed';
-      reason: Reason;
-      message: string;
-      workflowName?: string;
-      resumedNode?: string;
-      candidates?: string[];
-      validationErrors?: string[];
-    };
-
 type Ready = { workflow: Workflow; node: WorkflowNode };
 
-export function requestDeadline(request: ResumeRequest, now: Date, config: DomainConfig): Date {
+export function requestDeadline(
+  request: DecideInput['request'],
+  now: Date,
+  config: DecideInput['config'],
+): Date {
   const created = Date.parse(request.metadata.creationTimestamp ?? '');
   return new Date((Number.isFinite(created) ? created : now.getTime()) + config.waitTimeoutSeconds * 1000);
 }
-
-type Completion = Extract<Decision, { action: 'complete' }>;
 
 function failed(
   reason: Reason,
@@ -98,23 +50,55 @@ function failed(
   return { action: 'complete', phase: 'Failed', reason, message, ...extra };
 }
 
-/** Wait until the request's deadline, or fail with the same reason once it has passed. */
-function waitOrFail(
+/**
+ * Wait until the request's deadline, or settle with the same reason once it has passed: Failed,
+ * or Ignored for a wait on an event that may simply not be this workflow's.
+ */
+function waitOrSettle(
   input: DecideInput,
   reason: Reason,
   message: string,
   pending: readonly Rated[],
+  { atDeadline = 'Failed', workflowName }: { atDeadline?: 'Failed' | 'Ignored'; workflowName?: string } = {},
 ): Decision {
   const deadline = requestDeadline(input.request, input.now, input.config);
   const candidates = pending.map(nameOf);
+  const named = workflowName ?? (candidates.length === 1 ? candidates[0] : undefined);
   const where = {
-    ...(candidates.length === 1 ? { workflowName: candidates[0]! } : {}),
+    ...(named === undefined ? {} : { workflowName: named }),
     ...(candidates.length > 0 ? { candidates } : {}),
   };
   if (input.now.getTime() >= deadline.getTime()) {
-    return failed(reason, `gave up after ${input.config.waitTimeoutSeconds}s: ${message}`, where);
+    return {
+      action: 'complete',
+      phase: atDeadline,
+      reason,
+      message: `gave up after ${input.config.waitTimeoutSeconds}s: ${message}`,
+      ...where,
+    };
   }
   return { action: 'wait', reason, message, deadline, ...where };
+}
+
+/**
+ * A review waits as long as its play waits at or before the approval stage: GitHub keeps showing
+ * an approval while the play's earlier stages take their time. It is looked at again on every
+ * change of the play and at the periodic recheck, and settles once the play moves past the stage,
+ * completes, or the same reviewer reviews again.
+ */
+function waitWithThePlay(
+  input: DecideInput,
+  reason: Reason,
+  message: string,
+  workflowName: string,
+): Decision {
+  return {
+    action: 'wait',
+    reason,
+    message,
+    deadline: new Date(input.now.getTime() + input.config.waitTimeoutSeconds * 1000),
+    workflowName,
+  };
 }
 
 function waitForStage(input: DecideInput, pending: readonly Rated[]): Decision {
@@ -123,7 +107,7 @@ function waitForStage(input: DecideInput, pending: readonly Rated[]): Decision {
   const name = nameOf(pending[0]!);
   switch (state.kind) {
     case 'mismatch':
-      return waitOrFail(
+      return waitOrSettle(
         input,
         Reason.StageMismatch,
         `workflow ${name} has ${nodeTitle(state.node)} waiting but is labelled ` +
@@ -131,67 +115,96 @@ function waitForStage(input: DecideInput, pending: readonly Rated[]): Decision {
         pending,
       );
     case 'noMatchingNode':
-      return waitOrFail(
+      return waitOrSettle(
         input,
         Reason.NoMatchingNode,
         `workflow ${name} is at ${resolved.stage} but no waiting suspend node matches spec.nodeFieldSelector`,
         pending,
       );
-    case 'early':
-      return waitOrFail(
-        input,
-        Reason.StageNotReached,
-        `workflow ${name} has not reached ${resolved.stage}: ${state.detail}`,
-        pending,
-      );
+    case 'early': {
+      const message = `workflow ${name} has not reached ${resolved.stage}: ${state.detail}`;
+      if (resolved.review !== undefined)
+        return waitWithThePlay(
+          input,
+          Reason.StageNotReached,
+          `${message}; the approval waits as long as the workflow is at or before the stage`,
+          name,
+        );
+      return waitOrSettle(input, Reason.StageNotReached, message, pending);
+    }
     default:
       throw new Error(`a ${state.kind} workflow is not waiting for its stage`);
   }
 }
 
-/** Either what stops the resume at the gate, or the approvals that opened it (none when ungated). */
-type Gated = { stop: Decision } | { approvers?: string[]; required?: number };
+/** A review that withdraws an approval: it waits as its reviewer's latest review, resuming nothing. */
+function withdrawn(input: DecideInput, newest: Rated, own: Review | undefined): Decision {
+  const github = input.resolved.spec.github!;
+  const what = github.action === 'dismissed' ? 'was dismissed' : 'requests changes';
+  const who = own ? describeReviewer(own) : 'its reviewer';
+  return waitWithThePlay(
+    input,
+    Reason.ApprovalWithdrawn,
+    `the latest review of ${who} ${what}: no approval of theirs counts for workflow ${nameOf(newest)} ` +
+      `at ${input.resolved.stage} until they approve again; kept while the workflow is at or before the stage`,
+    nameOf(newest),
+  );
+}
 
-/** Whether the workflow's approval gate is open for this request, counting distinct reviewers. */
-function throughGate(input: DecideInput, workflow: Workflow): Gated {
-  const { resolved, config } = input;
+/** Either what stops the resume at the gate, or the approvals that opened it (none when ungated). */
+type Gated = { stop: Decision } | { annotations?: Record<string, string>; approvals?: string };
+
+/** The stage's previous visit, or the workflow's creation: reviews older than that are not this visit's. */
+function visitFloor(ready: Ready, input: DecideInput): string | undefined {
+  const nodes = readNodes(ready.workflow);
+  const previous = nodes.ok
+    ? previousVisitEnd(stageNodes(Object.values(nodes.nodes), input.resolved), ready.node)
+    : undefined;
+  return previous ?? ready.workflow.metadata.creationTimestamp;
+}
+
+/** Whether the workflow's approval gate is open for this request, counting reviewer accounts. */
+function throughGate(input: DecideInput, ready: Ready, reviews: readonly Review[]): Gated {
+  const { request, resolved, config } = input;
   // The gate counts GitHub reviewers; a request without GitHub facts is an explicit resume.
   if (resolved.eventType !== 'pr-approved' || !resolved.spec.github) return {};
+  const { workflow } = ready;
   const gate = approvalGate(workflow, config);
   const name = workflow.metadata.name;
   if ('invalid' in gate) {
     return { stop: failed(Reason.InvalidApprovalGate, gate.invalid, { workflowName: name }) };
   }
-  if (gate.required === 1) return {};
-  const { approvers, required } = countApprovals(
-    resolved,
-    workflow,
-    input.others ?? [],
-    gate.required,
-    config,
-  );
-  if (approvers.length >= required) return { approvers, required };
+  const approvers = approversFor(workflow, visitFloor(ready, input), reviews, config);
+  const { required } = gate;
+  if (approvers.length >= required) {
+    const record = approvalsRecord(ready.node, markerValueFor(request), required, approvers);
+    return {
+      annotations: { [approvalsKey(resolved.stage, config)]: record },
+      approvals:
+        required === 1 ? '' : `; approved by ${loginsOf(approvers)} (${approvers.length} of ${required})`,
+    };
+  }
   return {
-    stop: {
-      action: 'wait',
-      reason: Reason.ApprovalsPending,
-      message:
-        `${approvers.length} of ${required} approvals for workflow ${name} at ${resolved.stage} ` +
-        `(${approvers.join(', ')}); waiting for ${required - approvers.length} more distinct allowed reviewer(s)`,
-      // An approval waits for the others as long as the workflow waits at the stage.
-      deadline: new Date(input.now.getTime() + config.waitTimeoutSeconds * 1000),
-      workflowName: name,
-    },
+    stop: waitWithThePlay(
+      input,
+      Reason.ApprovalsPending,
+      `${approvers.length} of ${required} approvals for workflow ${name} at ${resolved.stage} ` +
+        `(${loginsOf(approvers)}); waiting for ${required - approvers.length} more reviewer account(s) to approve`,
+      name,
+    ),
   };
 }
 
-function resume(
-  input: DecideInput,
-  ready: readonly Ready[],
-  markerKey: string,
-  markerValue: string,
-): Decision {
+/** The pull request a pr-created resume records as the play's, when the workflow records none yet. */
+function pullRequestToRecord(input: DecideInput, workflow: Workflow): Record<string, string> {
   const { resolved, config } = input;
+  if (resolved.eventType !== 'pr-created' || recordedPullRequest(workflow, config) !== undefined) return {};
+  const ref = pullRequestOf(resolved.spec);
+  return ref === undefined ? {} : { [pullRequestKey(config)]: pullRequestAnnotation(ref) };
+}
+
+function resume(input: DecideInput, ready: readonly Ready[], reviews: readonly Review[]): Decision {
+  const { request, resolved, config } = input;
   const [chosen, ...older] = ready as [Ready, ...Ready[]];
   const candidates = ready.map(nameOf);
   if (older.length > 0 && config.duplicatePolicy === 'fail') {
@@ -222,14 +235,23 @@ function resume(
       { workflowName: nameOf(chosen), candidates, validationErrors },
     );
   }
-  const gated = throughGate(input, chosen.workflow);
+  const gated = throughGate(input, chosen, reviews);
   if ('stop' in gated) return gated.stop;
-  const approvals =
-    gated.approvers === undefined
-      ? ''
-      : `; approved by ${gated.approvers.join(', ')} (${gated.approvers.length} of ${gated.required})`;
+  const annotations = { ...pullRequestToRecord(input, chosen.workflow), ...gated.annotations };
+  const recorded = annotations[pullRequestKey(config)];
   const nodeName = nodeTitle(chosen.node);
   const duplicates = older.length > 0 ? `; newer than ${older.map(nameOf).join(', ')}` : '';
+  // A person's workflow-wide `argo suspend` outranks a GitHub event: the node is resumed, as
+  // Argo resumes selected nodes, and the workflow stays suspended until someone resumes it.
+  const keepWorkflowSuspended = resolved.spec.github !== undefined && chosen.workflow.spec?.suspend === true;
+  const held = keepWorkflowSuspended
+    ? '; the workflow stays suspended (spec.suspend, as argo suspend sets it) until someone resumes it'
+    : '';
+  const binding =
+    recorded === undefined
+      ? ''
+      : `; recorded as its pull request: ${describePullRequest(pullRequestOf(resolved.spec)!)}`;
+  const markerValue = markerValueFor(request);
   return {
     action: 'resume',
     workflowName: nameOf(chosen),
@@ -239,7 +261,7 @@ function resume(
     nodeName,
     stage: resolved.stage,
     candidates,
-    message: `resuming ${nodeName} of workflow ${nameOf(chosen)} for ${resolved.eventType}${approvals}${duplicates}`,
+    message: `resuming ${nodeName} of workflow ${nameOf(chosen)} for ${resolved.eventType}${gated.approvals ?? ''}${duplicates}${binding}${held}`,
     ...(config.stopOlderDuplicates && older.length > 0
       ? {
           stopWorkflows: older.map(({ workflow }) => ({
@@ -249,9 +271,11 @@ function resume(
         }
       : {}),
     parameters: { ...resolved.spec.resumeParameters },
-    markerKey,
+    markerKey: markerKeyFor(resolved.stage, config.markerAnnotationPrefix),
     markerValue,
-    nodeMessage: `Resumed by ResumeRequest ${markerValue} (${resolved.eventType})`,
+    ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    ...(keepWorkflowSuspended ? { keepWorkflowSuspended } : {}),
+    nodeMessage: `Resumed by ResumeRequest ${request.metadata.namespace}/${request.metadata.name} (${resolved.eventType})`,
   };
 }
 
@@ -260,6 +284,17 @@ const settled = (outcome: Outcome, workflowName?: string): Decision => ({
   ...outcome,
   ...(workflowName === undefined ? {} : { workflowName }),
 });
+
+function superseded(own: Review, later: Review): Decision {
+  const verb = later.verdict === 'approve' ? 'approved' : 'withdrew the approval';
+  return settled({
+    phase: 'Ignored',
+    reason: Reason.ReviewSuperseded,
+    message:
+      `${describeReviewer(own)} ${verb} in a later review (ResumeRequest ${later.request}); ` +
+      'each reviewer’s latest review decides, and that request carries it',
+  });
+}
 
 export function decide(input: DecideInput): Decision {
   const { request, resolved, config } = input;
@@ -277,13 +312,23 @@ export function decide(input: DecideInput): Decision {
       { validationErrors: requestErrors },
     );
   }
+  const own = reviewOf(request, resolved, config);
+  const reviews = withOwnReview(input.reviews ?? [], own);
+  const later = own && supersededBy(own, reviews);
+  if (own && later) return superseded(own, later);
 
   const markerKey = markerKeyFor(resolved.stage, config.markerAnnotationPrefix);
-  const markerValue = `${request.metadata.namespace}/${request.metadata.name}`;
+  const markerValue = markerValueFor(request);
   const scoped = candidateWorkflows(request, resolved, input.workflows, config).sort(newestFirst);
   const bound = scoped.filter((workflow) => !repositoryRefusal(workflow, resolved, config));
   if (bound.length === 0 && scoped.length > 0) {
-    return settled(repositoryRefusal(scoped[0]!, resolved, config)!, scoped[0]!.metadata.name);
+    // A workflow of this event's repository may still be created (a task id two repositories
+    // share, a workflow submitted after its event): wait for it rather than settle for good.
+    const refusal = repositoryRefusal(scoped[0]!, resolved, config)!;
+    return waitOrSettle(input, refusal.reason, refusal.message, [], {
+      atDeadline: 'Ignored',
+      workflowName: scoped[0]!.metadata.name,
+    });
   }
   const rated: Rated[] = bound.map((workflow) => ({
     workflow,
@@ -291,25 +336,29 @@ export function decide(input: DecideInput): Decision {
   }));
 
   const mine = rated.find((r) => r.state.kind === 'resumedByThis');
-  if (mine) return settleOn(mine, resolved.stage);
+  if (mine) return settleOnMarker(input, mine, rated);
   const [newest, ...older] = rated;
   if (!newest) {
-    return waitOrFail(
+    return waitOrSettle(
       input,
       Reason.WorkflowNotFound,
       `no ${config.workflowType} workflow of ${describe(resolved)} in namespace ${request.metadata.namespace} yet`,
       [],
     );
   }
+  const otherPullRequest = pullRequestRefusal(newest.workflow, resolved, config);
+  if (otherPullRequest) return settled(otherPullRequest, nameOf(newest));
+  const waiting = newest.state.kind === 'ready' || WAITING.includes(newest.state.kind);
+  if (resolved.review === 'retract' && waiting) return withdrawn(input, newest, own);
   if (newest.state.kind === 'ready') {
     const ready = rated.flatMap((r) =>
       r.state.kind === 'ready' ? [{ workflow: r.workflow, node: r.state.node }] : [],
     );
-    return resume(input, ready, markerKey, markerValue);
+    return resume(input, ready, reviews);
   }
   if (WAITING.includes(newest.state.kind)) return waitForStage(input, [newest]);
   if (newest.state.kind === 'unreadable' && newest.state.reason === Reason.NodeStatusUnavailable) {
-    const waiting = waitOrFail(input, newest.state.reason, newest.state.message, [newest]);
+    const waiting = waitOrSettle(input, newest.state.reason, newest.state.message, [newest]);
     return waiting.action === 'wait' ? { ...waiting, retryInMs: UNAVAILABLE_RETRY_MS } : waiting;
   }
   return settleOnNewest(input, newest, older);

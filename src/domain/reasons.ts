@@ -11,6 +11,10 @@ export const Reason = {
   CircuitOpen: 'CircuitOpen',
   ApprovalsPending: 'ApprovalsPending',
   NodeStatusUnavailable: 'NodeStatusUnavailable',
+  ApprovalWithdrawn: 'ApprovalWithdrawn',
+  // In progress, then Ignored: no workflow of the event's repository (yet)
+  RepositoryMismatch: 'RepositoryMismatch',
+  UnboundWorkflow: 'UnboundWorkflow',
   // Succeeded
   Resumed: 'Resumed',
   ResumedByThisRequest: 'ResumedByThisRequest',
@@ -21,12 +25,13 @@ export const Reason = {
   WorkflowCompleted: 'WorkflowCompleted',
   WorkflowShuttingDown: 'WorkflowShuttingDown',
   EventPredatesWorkflow: 'EventPredatesWorkflow',
+  EventPredatesVisit: 'EventPredatesVisit',
   NotNewestRun: 'NotNewestRun',
+  ReviewSuperseded: 'ReviewSuperseded',
   // Ignored: refused by the trust policy
   UntrustedApprover: 'UntrustedApprover',
   ForkPullRequest: 'ForkPullRequest',
-  RepositoryMismatch: 'RepositoryMismatch',
-  UnboundWorkflow: 'UnboundWorkflow',
+  OtherPullRequest: 'OtherPullRequest',
   // Failed: the request itself
   InvalidSpec: 'InvalidSpec',
   InvalidTaskId: 'InvalidTaskId',

@@ -1,8 +1,9 @@
 // The write that resumes one suspend node, with the effect of Argo's util.ResumeWorkflow /
 // updateSuspendedNode on that node: supplied output parameters set (global ones copied to
 // status.outputs), the rest filled from their defaults, the node Succeeded with finishedAt and a
-// message, spec.suspend cleared. The result is a whole object for an Update whose
-// metadata.resourceVersion is the precondition; a compressed node map is rewritten whole.
+// message, spec.suspend cleared (unless the mutation keeps it). The result is a whole object for
+// an Update whose metadata.resourceVersion is the precondition; a compressed node map is
+// rewritten whole.
 import type { Workflow, WorkflowNode, WorkflowParameter } from '../api/workflow.js';
 import { isActiveSuspendNode, nodeTitle } from '../api/workflow.js';
 import { compressNodes, MAX_INFLATED_BYTES, readNodes } from './compressed-nodes.js';
@@ -16,6 +17,13 @@ export interface ResumeMutation {
   /** Annotation written in the same update, naming the request that resumed this stage. */
   markerKey: string;
   markerValue: string;
+  /** More annotations written in the same update (the play's pull request, a gate's approvals). */
+  annotations?: Readonly<Record<string, string>>;
+  /**
+   * Leaves spec.suspend as it is, as Argo does when it resumes selected nodes: a workflow-wide
+   * `argo suspend` then holds until someone resumes the workflow.
+   */
+  keepWorkflowSuspended?: boolean;
   /** Becomes the node's message, after any message the node already had (as Argo does). */
   message: string;
   now: Date;
@@ -28,6 +36,23 @@ export type MutationResult =
 /** `resume.workflows.dev/<stage>`: whose resume of that stage this workflow has recorded. */
 export function markerKeyFor(stage: string, prefix = defaultDomainConfig.markerAnnotationPrefix): string {
   return `${prefix}${stage}`;
+}
+
+/**
+ * `<namespace>/<name>/<uid>`: the request, and which one of that name. A request deleted and
+ * created again under its name (a GitOps tool applying a manifest kept in Git for the task's next
+ * run) is another request, and does not take the earlier one's resume for its own.
+ */
+export function markerValueFor(request: {
+  metadata: { namespace?: string; name?: string; uid?: string };
+}): string {
+  const { namespace, name, uid } = request.metadata;
+  return `${namespace}/${name}${uid === undefined ? '' : `/${uid}`}`;
+}
+
+/** The `namespace/name` a marker value names (markers of earlier versions hold only that). */
+export function markedRequest(markerValue: string): string {
+  return markerValue.split('/').slice(0, 2).join('/');
 }
 
 /** Kubernetes' metav1.Time: RFC 3339 in UTC with whole seconds. */
@@ -142,8 +167,12 @@ export function applyResume(
   node.phase = 'Succeeded';
   node.finishedAt = kubernetesTime(mutation.now);
   node.message = node.message ? `${node.message}; ${mutation.message}` : mutation.message;
-  if (next.spec?.suspend === true) delete next.spec.suspend;
-  next.metadata.annotations = { ...next.metadata.annotations, [mutation.markerKey]: mutation.markerValue };
+  if (next.spec?.suspend === true && !mutation.keepWorkflowSuspended) delete next.spec.suspend;
+  next.metadata.annotations = {
+    ...next.metadata.annotations,
+    ...mutation.annotations,
+    [mutation.markerKey]: mutation.markerValue,
+  };
   if (read.compressed) {
     next.status!.compressedNodes = compressNodes(nodes);
     delete next.status!.nodes;

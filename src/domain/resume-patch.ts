@@ -2,7 +2,7 @@
 // so the happy path writes without reading first. The patch names the uid and resourceVersion of
 // that copy: the API server applies it to exactly that version of exactly that workflow, or
 // answers 409. It touches only what applyResume changes: the node (phase, finishedAt, message,
-// outputs), the marker annotation and spec.suspend.
+// outputs), the marker and the annotations written with it, and spec.suspend.
 //
 // Three cases need the whole object instead, and get `undefined`: a node map Argo stored compressed
 // (it is rewritten whole, and a patch to status.nodes would leave Argo reading a one-node map), a
@@ -47,9 +47,11 @@ export function resumePatch(decidedOn: Workflow, mutation: ResumeMutation): Resu
       metadata: {
         ...(uid === undefined ? {} : { uid }),
         resourceVersion,
-        annotations: { [mutation.markerKey]: mutation.markerValue },
+        annotations: { ...mutation.annotations, [mutation.markerKey]: mutation.markerValue },
       },
-      ...(decidedOn.spec?.suspend === true ? { spec: { suspend: null } } : {}),
+      ...(decidedOn.spec?.suspend === true && !mutation.keepWorkflowSuspended
+        ? { spec: { suspend: null } }
+        : {}),
       status: { nodes: { [mutation.nodeId]: node } },
     },
   };

@@ -2,11 +2,16 @@
 // the task's newest workflow, or, when an older run still waits for the event, refused as
 // NotNewestRun. decide.ts calls these once it knows no resume applies.
 import { nodeTitle, type Workflow, type WorkflowNode } from '../api/workflow.js';
+import { loginsOf, recordedApprovals } from './approval-gate.js';
+import { readNodes } from './compressed-nodes.js';
+import type { DomainConfig } from './config.js';
 import type { ResolvedRequest } from './correlate.js';
-import type { DecideInput, Decision } from './decide.js';
+import type { Completion, DecideInput, Decision } from './decision.js';
 import { Reason } from './reasons.js';
-import { markerKeyFor } from './resume-mutation.js';
-import type { WorkflowState } from './workflow-state.js';
+import { markedRequest, markerKeyFor } from './resume-mutation.js';
+import { accountOf } from './reviews.js';
+import { reviewerLogin } from './trust-policy.js';
+import { isOlder, type WorkflowState } from './workflow-state.js';
 
 export type Rated = { workflow: Workflow; state: WorkflowState };
 type Kind = WorkflowState['kind'];
@@ -20,53 +25,67 @@ export function describe(resolved: ResolvedRequest): string {
   return `task ${resolved.taskId}${resolved.workflowName === undefined ? '' : ` (workflow ${resolved.workflowName})`}`;
 }
 
-export function settleOn({ workflow, state }: Rated, stage: string): Decision {
+/** Who resumed the stage, as its marker says: ` (resumed by ResumeRequest ns/name)`, or nothing. */
+function resumedBy(workflow: Workflow, stage: string, config: DomainConfig): string {
+  const marker = workflow.metadata.annotations?.[markerKeyFor(stage, config.markerAnnotationPrefix)];
+  return marker === undefined ? '' : ` (resumed by ResumeRequest ${markedRequest(marker)})`;
+}
+
+function complete(
+  workflow: Workflow,
+  phase: Completion['phase'],
+  reason: Reason,
+  message: string,
+  node?: WorkflowNode,
+): Completion {
+  return {
+    action: 'complete',
+    phase,
+    reason,
+    message,
+    workflowName: workflow.metadata.name,
+    ...(node ? { resumedNode: nodeTitle(node) } : {}),
+  };
+}
+
+export function settleOn({ workflow, state }: Rated, stage: string, config: DomainConfig): Completion {
   const name = workflow.metadata.name;
-  const complete = (
-    phase: 'Succeeded' | 'Ignored' | 'Failed',
-    reason: Reason,
-    message: string,
-    node?: WorkflowNode,
-  ) =>
-    ({
-      action: 'complete',
-      phase,
-      reason,
-      message,
-      workflowName: name,
-      ...(node ? { resumedNode: nodeTitle(node) } : {}),
-    }) as const;
   switch (state.kind) {
-    case 'resumedByThis':
-      return complete(
-        'Succeeded',
-        Reason.ResumedByThisRequest,
-        `workflow ${name} records that this request resumed ${stage}`,
-        state.node,
-      );
     case 'unreadable':
-      return complete('Failed', state.reason, state.message);
+      return complete(workflow, 'Failed', state.reason, state.message);
     case 'passed':
       return complete(
+        workflow,
         'Ignored',
         Reason.AlreadyResumed,
-        `workflow ${name} is past ${stage}: ${state.detail}`,
+        `workflow ${name} is past ${stage}: ${state.detail}${resumedBy(workflow, stage, config)}`,
         state.node,
       );
     case 'predates':
       return complete(
+        workflow,
         'Ignored',
         Reason.EventPredatesWorkflow,
         `the event (${state.occurred}) is older than workflow ${name} (${state.created}); it belongs to an earlier run`,
       );
+    case 'predatesVisit':
+      return complete(
+        workflow,
+        'Ignored',
+        Reason.EventPredatesVisit,
+        `workflow ${name} waits at ${stage} again (${nodeTitle(state.node)}), but the event (${state.occurred}) ` +
+          `is older than the end of the stage's previous visit (${state.previousEnd}); it belonged to that visit`,
+      );
     case 'shuttingDown':
       return complete(
+        workflow,
         'Ignored',
         Reason.WorkflowShuttingDown,
         `workflow ${name} is being shut down (${state.strategy})`,
       );
     case 'completed':
       return complete(
+        workflow,
         'Ignored',
         Reason.WorkflowCompleted,
         `workflow ${name} has already completed (${state.phase})`,
@@ -77,32 +96,74 @@ export function settleOn({ workflow, state }: Rated, stage: string): Decision {
 }
 
 /**
- * The stage has moved on, with this request's approval among those its gate counted: the
- * workflow is past the stage, or has completed after a request resumed it (its marker).
+ * The workflow records that this request resumed the stage: it succeeded, and whatever was to
+ * follow the resume follows now, in case the operator stopped before it did.
+ */
+export function settleOnMarker(input: DecideInput, mine: Rated, rated: readonly Rated[]): Completion {
+  const { resolved, config } = input;
+  const node = mine.state.kind === 'resumedByThis' ? mine.state.node : undefined;
+  const older = rated.slice(rated.indexOf(mine) + 1).filter((r) => r.state.kind === 'ready');
+  const name = nameOf(mine);
+  const nodeName = node ? nodeTitle(node) : resolved.suspendNode;
+  return {
+    ...complete(
+      mine.workflow,
+      'Succeeded',
+      Reason.ResumedByThisRequest,
+      `workflow ${name} records that this request resumed ${resolved.stage}`,
+      node,
+    ),
+    ...(node?.finishedAt ? { resumeTime: node.finishedAt } : {}),
+    followUps: {
+      nodeName,
+      stopWorkflows: config.stopOlderDuplicates
+        ? older.map(({ workflow }) => ({
+            name: workflow.metadata.name,
+            ...(workflow.metadata.uid === undefined ? {} : { uid: workflow.metadata.uid }),
+          }))
+        : [],
+      ...(node?.finishedAt ? { resumedAt: node.finishedAt } : {}),
+      ...(node?.startedAt ? { reachedAt: node.startedAt } : {}),
+    },
+  };
+}
+
+/**
+ * An approval whose stage has moved on: counted when the request that opened the gate recorded
+ * its reviewer among those it counted for the visit the workflow passed, and it was submitted
+ * before that resume. Otherwise the stage was resumed without it (by an explicit resume, or
+ * before it came) and it settles as any event does.
  */
 function approvalCounted(input: DecideInput, rated: Rated): Decision | undefined {
-  const { request, resolved, config } = input;
-  const status = request.status;
-  if (status?.reason !== Reason.ApprovalsPending || status.workflowName !== nameOf(rated)) return undefined;
-  const markerKey = markerKeyFor(resolved.stage, config.markerAnnotationPrefix);
-  const resumed = rated.workflow.metadata.annotations?.[markerKey] !== undefined;
-  if (!(rated.state.kind === 'passed' || (rated.state.kind === 'completed' && resumed))) return undefined;
-  const name = nameOf(rated);
-  return {
-    action: 'complete',
-    phase: 'Succeeded',
-    reason: Reason.ApprovalCounted,
-    message: `workflow ${name} passed ${input.resolved.stage} once enough reviewers had approved, this one among them`,
-    workflowName: name,
-    ...(rated.state.kind === 'passed' && rated.state.node
-      ? { resumedNode: nodeTitle(rated.state.node) }
-      : {}),
-  };
+  const { resolved, config } = input;
+  const github = resolved.spec.github;
+  const login = github && reviewerLogin(github);
+  if (resolved.review !== 'approve' || !github || login === undefined) return undefined;
+  const { workflow, state } = rated;
+  if (state.kind !== 'passed' && state.kind !== 'completed') return undefined;
+  const record = recordedApprovals(workflow, resolved.stage, config);
+  if (!record) return undefined;
+  const nodes = readNodes(workflow);
+  const node = nodes.ok ? nodes.nodes[record.node] : undefined;
+  if (node?.phase !== 'Succeeded' || node.finishedAt === undefined) return undefined;
+  const account = accountOf(github.reviewerId, login);
+  if (!record.approvers.some(({ id, login: counted }) => accountOf(id, counted) === account))
+    return undefined;
+  if (github.occurredAt !== undefined && isOlder(node.finishedAt, github.occurredAt, config))
+    return undefined;
+  return complete(
+    workflow,
+    'Succeeded',
+    Reason.ApprovalCounted,
+    `workflow ${nameOf(rated)} passed ${resolved.stage}: ResumeRequest ${markedRequest(record.resumedBy)} ` +
+      `opened its gate with ${record.approvers.length} of ${record.required} approvals (${loginsOf(record.approvers)}), this one among them`,
+    node,
+  );
 }
 
 /** The newest run has settled the event; older runs that could take it are refused by name. */
 export function settleOnNewest(input: DecideInput, newest: Rated, older: readonly Rated[]): Decision {
-  const { resolved } = input;
+  const { resolved, config } = input;
   const olderTaking = older.filter((r) => r.state.kind === 'ready' || WAITING.includes(r.state.kind));
   if (newest.state.kind !== 'unreadable' && olderTaking.length > 0) {
     const detail =
@@ -110,9 +171,11 @@ export function settleOnNewest(input: DecideInput, newest: Rated, older: readonl
         ? `past ${resolved.stage}: ${newest.state.detail}`
         : newest.state.kind === 'predates'
           ? `created after the event`
-          : newest.state.kind === 'completed'
-            ? `completed (${newest.state.phase})`
-            : newest.state.kind;
+          : newest.state.kind === 'predatesVisit'
+            ? `at ${resolved.stage} again, after the event`
+            : newest.state.kind === 'completed'
+              ? `completed (${newest.state.phase})`
+              : newest.state.kind;
     return {
       action: 'complete',
       phase: 'Ignored',
@@ -125,5 +188,5 @@ export function settleOnNewest(input: DecideInput, newest: Rated, older: readonl
       candidates: [nameOf(newest), ...olderTaking.map(nameOf)],
     };
   }
-  return approvalCounted(input, newest) ?? settleOn(newest, resolved.stage);
+  return approvalCounted(input, newest) ?? settleOn(newest, resolved.stage, config);
 }

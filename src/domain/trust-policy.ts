@@ -1,5 +1,5 @@
-// How far a GitHub event is trusted: an approval counts only from an allowed reviewer, a pull
-// request advances a play only when its head branch lives in the repository itself, and a
+// How far a GitHub event is trusted: an approval counts only from an allowed reviewer, an event
+// advances a play only when its pull request's head branch lives in the repository itself, and a
 // workflow labelled with a repository hears only that repository's events. Each refusal is an
 // Ignored outcome whose message names the rule (its configuration key) and the fact that failed.
 //
@@ -17,28 +17,46 @@ const ignored = (reason: Reason, message: string): Outcome => ({ phase: 'Ignored
 
 const sameRepository = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
+/** The reviewer's login: the review's author, or for an older Sensor the sender. */
+export const reviewerLogin = (github: GithubFacts) => github.reviewer ?? github.sender;
+
 /** Why this reviewer's approval does not count, or undefined when it does. */
 export function untrustedApproval(github: GithubFacts, config: DomainConfig): string | undefined {
-  const { approverAssociations, approverLogins } = config.trust;
+  const { approverAssociations, approverIds, approverLogins, approverPermissions } = config.trust;
+  const login = reviewerLogin(github);
+  const id = github.reviewerId;
+  const who = `${login === undefined ? 'an unnamed reviewer' : `reviewer ${login}`}${id === undefined ? '' : ` (account ${id})`}`;
   const association = github.reviewAuthorAssociation;
+  const permission = github.reviewerPermission;
   if (association !== undefined && approverAssociations.includes(association)) return undefined;
-  const login = github.sender;
+  if (id !== undefined && approverIds.includes(id)) return undefined;
   if (login !== undefined && approverLogins.some((allowed) => allowed.toLowerCase() === login.toLowerCase()))
     return undefined;
-  const who = login === undefined ? 'an unnamed reviewer' : `reviewer ${login}`;
+  if (permission !== undefined && approverPermissions.includes(permission)) return undefined;
   const fact =
     association === undefined
       ? 'spec.github.reviewAuthorAssociation is not given'
       : `author_association is ${association}`;
-  const logins = approverLogins.length > 0 ? ` or one of ${approverLogins.length} trust.approverLogins` : '';
+  const listed = [
+    approverIds.length > 0 ? `${approverIds.length} trust.approverIds` : '',
+    approverLogins.length > 0 ? `${approverLogins.length} trust.approverLogins` : '',
+  ].filter(Boolean);
+  const others = [
+    ...(listed.length > 0 ? [`one of ${listed.join(' or ')}`] : []),
+    ...(approverPermissions.length > 0
+      ? [
+          `trust.approverPermissions ${approverPermissions.join(', ')} (the event carries ${permission === undefined ? 'no reviewerPermission' : `reviewerPermission ${permission}`})`,
+        ]
+      : []),
+  ];
   return (
     `approval by ${who} does not count: ${fact}; trust.approverAssociations allows ` +
-    `${approverAssociations.join(', ') || 'none'}${logins}`
+    `${approverAssociations.join(', ') || 'none'}${others.map((other) => ` or ${other}`).join('')}`
   );
 }
 
-/** Why a pull request event from this head repository is refused, or undefined. */
-function forkRefusal(
+/** Why an event of a pull request from this head repository is refused, or undefined. */
+export function forkRefusal(
   resolved: ResolvedRequest,
   github: GithubFacts,
   config: DomainConfig,
@@ -62,19 +80,33 @@ function forkRefusal(
   );
 }
 
+/** Whether the trust rules for approvers apply: an approving review, or an event mapped to approval. */
+const isApproval = (resolved: ResolvedRequest) =>
+  resolved.review === 'approve' || (resolved.review === undefined && resolved.eventType === 'pr-approved');
+
 /**
- * The trust rules that need no workflow: whether the event's author is trusted for what it
- * asks. Undefined when the request may go on to find its workflow.
+ * The trust rules that need no workflow: whether the event's pull request and author are
+ * trusted for what it asks. Undefined when the request may go on to find its workflow.
  */
 export function refuseUntrusted(resolved: ResolvedRequest, config: DomainConfig): Outcome | undefined {
   const github = resolved.spec.github;
   if (!github) return undefined;
-  if (resolved.eventType === 'pr-approved') {
-    const refusal = untrustedApproval(github, config);
-    return refusal === undefined ? undefined : ignored(Reason.UntrustedApprover, refusal);
+  const fork = forkRefusal(resolved, github, config);
+  if (fork !== undefined) return ignored(Reason.ForkPullRequest, fork);
+  if (
+    resolved.review === 'retract' &&
+    github.reviewerId === undefined &&
+    reviewerLogin(github) === undefined
+  ) {
+    return ignored(
+      Reason.NotRelevant,
+      `a review that ${github.action === 'dismissed' ? 'was dismissed' : 'requests changes'} withdraws its ` +
+        'reviewer’s approval, but it names no reviewer (spec.github.reviewerId, reviewer or sender)',
+    );
   }
-  const refusal = forkRefusal(resolved, github, config);
-  return refusal === undefined ? undefined : ignored(Reason.ForkPullRequest, refusal);
+  if (!isApproval(resolved)) return undefined;
+  const refusal = untrustedApproval(github, config);
+  return refusal === undefined ? undefined : ignored(Reason.UntrustedApprover, refusal);
 }
 
 /**

@@ -21,6 +21,8 @@ export type WorkflowState =
   | { kind: 'completed'; phase: string }
   | { kind: 'shuttingDown'; strategy: string }
   | { kind: 'predates'; created: string; occurred: string }
+  /** The stage's node waits, but the event is older than the end of the stage's previous visit. */
+  | { kind: 'predatesVisit'; node: WorkflowNode; previousEnd: string; occurred: string }
   | { kind: 'unreadable'; reason: Reason; message: string };
 
 export interface StateInput {
@@ -50,9 +52,42 @@ function byStartDescending(a: WorkflowNode, b: WorkflowNode): number {
   return (b.startedAt ?? '').localeCompare(a.startedAt ?? '') || a.id.localeCompare(b.id);
 }
 
-function isBefore(a: string, b: string): boolean {
-  const [x, y] = [Date.parse(a), Date.parse(b)];
-  return Number.isFinite(x) && Number.isFinite(y) && x < y;
+/**
+ * Whether GitHub's time `event` is older than the cluster's time `reference` by more than the
+ * clock skew the configuration tolerates. Unreadable times are never older.
+ */
+export function isOlder(event: string, reference: string, config: DomainConfig): boolean {
+  const [x, y] = [Date.parse(event), Date.parse(reference)];
+  return Number.isFinite(x) && Number.isFinite(y) && x + config.clockSkewSeconds * 1000 < y;
+}
+
+const parsed = (time: string | undefined) => Date.parse(time ?? '');
+
+/**
+ * When the stage's visit before `node` ended: the latest end (or start) of the stage's nodes
+ * that started before it. Undefined on a first visit. An event of that visit, delivered late,
+ * is older than this and must not resume the next one.
+ */
+export function previousVisitEnd(targets: readonly WorkflowNode[], node: WorkflowNode): string | undefined {
+  const started = parsed(node.startedAt);
+  let end: string | undefined;
+  for (const other of targets) {
+    if (other.id === node.id || isActiveSuspendNode(other) || !(parsed(other.startedAt) < started)) continue;
+    const otherEnd = other.finishedAt ?? other.startedAt;
+    if (end === undefined || parsed(otherEnd) > parsed(end)) end = otherEnd;
+  }
+  return end;
+}
+
+/** The stage's nodes in a workflow (or those matching the request's node field selector), latest visit first. */
+export function stageNodes(nodes: readonly WorkflowNode[], resolved: ResolvedRequest): WorkflowNode[] {
+  return nodes
+    .filter((node) =>
+      resolved.nodeSelector
+        ? node.type === 'Suspend' && matchesNodeFieldSelector(resolved.nodeSelector, node)
+        : isStageNode(node, resolved.suspendNode),
+    )
+    .sort(byStartDescending);
 }
 
 export function workflowState(
@@ -61,13 +96,7 @@ export function workflowState(
 ): WorkflowState {
   const nodesRead = readNodes(workflow);
   const nodes = nodesRead.ok ? Object.values(nodesRead.nodes) : [];
-  const targets = nodes
-    .filter((node) =>
-      resolved.nodeSelector
-        ? node.type === 'Suspend' && matchesNodeFieldSelector(resolved.nodeSelector, node)
-        : isStageNode(node, resolved.suspendNode),
-    )
-    .sort(byStartDescending);
+  const targets = stageNodes(nodes, resolved);
 
   if (workflow.metadata.annotations?.[markerKey] === markerValue) {
     return { kind: 'resumedByThis', node: targets.find((node) => node.phase === 'Succeeded') };
@@ -77,7 +106,8 @@ export function workflowState(
   if (workflow.spec?.shutdown) return { kind: 'shuttingDown', strategy: workflow.spec.shutdown };
   const occurred = resolved.spec.github?.occurredAt;
   const created = workflow.metadata.creationTimestamp;
-  if (occurred && created && isBefore(occurred, created)) return { kind: 'predates', created, occurred };
+  if (occurred && created && isOlder(occurred, created, config))
+    return { kind: 'predates', created, occurred };
 
   const target = stageIndex(config, resolved.stage);
   const labelStage = workflow.metadata.labels?.[config.labels.currentStage];
@@ -90,6 +120,9 @@ export function workflowState(
 
   const active = targets.find(isActiveSuspendNode);
   if (active) {
+    const previousEnd = previousVisitEnd(targets, active);
+    if (occurred && previousEnd && isOlder(occurred, previousEnd, config))
+      return { kind: 'predatesVisit', node: active, previousEnd, occurred };
     if (labelStage !== undefined && labelStage !== resolved.stage)
       return { kind: 'mismatch', labelStage, node: active };
     return { kind: 'ready', node: active };

@@ -2,7 +2,8 @@
 // A turn that follows the controller's own write must see that write, or it decides on the state
 // before it and its next write is refused with 409; reading the object from the API every turn
 // would avoid that at the price of a read per turn. This keeps the object each write returned
-// and serves it until the cache holds the same or a newer resourceVersion, or the object is gone.
+// and serves it until the cache holds the same or a newer resourceVersion, or the cache no longer
+// holds the object at all.
 import { objectKey } from './reflector.js';
 
 /**
@@ -42,12 +43,22 @@ export class OwnWrites<T extends Versioned> {
     this.written.delete(key);
   }
 
-  /** The newer of the cached copy and the last write; the write is dropped once the cache has caught up. */
+  /**
+   * The newer of the cached copy and the last write; the write is dropped once the cache has
+   * caught up. Without a cached copy there is nothing: every write is of an object the cache
+   * held, so a cache without it has seen it deleted, perhaps while the write's answer was still
+   * on its way (a deletion that raced the write), and a write kept past that would let a turn act
+   * on an object that is gone.
+   */
   latest(key: string, cached: T | undefined): T | undefined {
     const written = this.written.get(key);
+    if (!cached) {
+      if (written) this.written.delete(key);
+      return undefined;
+    }
     if (!written) return cached;
     const writtenVersion = written.metadata?.resourceVersion;
-    if (cached && !isNewer(writtenVersion, cached.metadata?.resourceVersion)) {
+    if (!isNewer(writtenVersion, cached.metadata?.resourceVersion)) {
       this.written.delete(key);
       return cached;
     }

@@ -2,10 +2,9 @@
 // operator under its shipped RBAC, on the real Argo controller: GitHub is trusted only as far as
 // the repository does. Outsiders' approvals and fork pull requests are stopped by the Sensor's
 // filters and, when a Sensor without them lets them through, refused by the operator; a
-// member's approval advances; another repository's event does not; a two-approval gate opens on
-// the second distinct reviewer; an event for a stage the newest run has passed leaves older runs
-// alone.
-import { randomUUID } from 'node:crypto';
+// member's approval advances; another repository's event does not, and waits for a workflow of
+// its own; a two-approval gate opens on the second reviewer account; an event for a stage the
+// newest run has passed leaves older runs alone.
 import { kubectlOk } from '../support/plane.js';
 import { operatorForFile, startOperator, waitUntilLeading } from '../support/operator.js';
 import { createResumeRequest, getResumeRequest, waitForPhase } from '../support/resume-requests.js';
@@ -19,40 +18,31 @@ import {
 } from '../support/workflows.js';
 import { approvalBy, inRepository, opened, openedFromFork } from '../fixtures/github/payloads.js';
 import { withHeadRef } from '../fixtures/github-requests.js';
-import { buildSensorRender, render, sensorWithoutTrustFilters } from '../fixtures/github/sensor-render.js';
+import {
+  buildSensorRender,
+  deliverTo,
+  githubTime,
+  sensorWithoutTrustFilters,
+} from '../fixtures/github/sensor-render.js';
 
 const file = operatorForFile('e2e-trust', { prepare: buildSensorRender });
 const HOME = { repository: 'Codertocat.Hello-World' };
 
-const nowStamp = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 /** A delivery as GitHub sends it now: an event older than its workflow would rightly be ignored. */
 function fresh<T extends { pull_request: { created_at: string; updated_at: string } }>(payload: T): T {
-  payload.pull_request.created_at = nowStamp();
-  payload.pull_request.updated_at = nowStamp();
+  payload.pull_request.created_at = githubTime();
+  payload.pull_request.updated_at = githubTime();
   return payload;
 }
 
 function freshApproval(login: string, association: 'MEMBER' | 'NONE', branch: string) {
   const payload = withHeadRef(approvalBy(login, association), branch);
-  payload.review.submitted_at = nowStamp();
+  payload.review.submitted_at = githubTime();
   return payload;
 }
 
-/**
- * Runs the delivery through a Sensor and creates what it produces; undefined when the Sensor
- * filtered it out.
- */
-async function deliver(event: string, payload: unknown, sensor?: string): Promise<string | undefined> {
-  const rendered = await render(event, payload, { deliveryId: randomUUID(), ...(sensor ? { sensor } : {}) });
-  if (rendered.code === 3) return undefined;
-  if (!rendered.object) throw new Error(`sensor-render failed: ${rendered.stderr}`);
-  const created = await kubectlOk(
-    ['-n', file.namespace, 'create', '-o', 'jsonpath={.metadata.name}', '-f', '-'],
-    JSON.stringify(rendered.object),
-  );
-  return created.trim();
-}
+const deliver = (event: string, payload: unknown, sensor?: string) =>
+  deliverTo(file.namespace, event, payload, sensor);
 
 /** Moves a play workflow to its approval stage with explicit requests. */
 async function toApproval(name: string, taskId: string): Promise<void> {
@@ -132,16 +122,26 @@ describe('trusting GitHub only as far as the repository does', () => {
     expect(await nodePhase('trust-fork', 'wait-pr-created')).toBe('Running');
   });
 
-  it('an event from a second repository does not advance a workflow bound to the first', async () => {
+  it('an event from a second repository does not advance a workflow bound to the first: it waits for its own', async () => {
     await createWorkflow(file.namespace, playWorkflow('trust-repo', { 'task-id': '603', ...HOME }));
     await waitForSuspendAt(file.namespace, 'trust-repo', 'wait-pr-created');
     const name = await deliver(
       'pull_request',
       fresh(withHeadRef(inRepository(opened(), 'other-org/Hello-World'), 'task-603-x')),
     );
-    const refused = await waitForPhase(file.namespace, name!, 'Ignored');
-    expect(refused.status?.reason).toBe('RepositoryMismatch');
-    expect(refused.status?.message).toContain('the event is from other-org/Hello-World');
+    const waiting = await waitForPhase(file.namespace, name!, 'Waiting');
+    expect(waiting.status?.reason).toBe('RepositoryMismatch');
+    expect(waiting.status?.message).toContain('the event is from other-org/Hello-World');
+    expect(await nodePhase('trust-repo', 'wait-pr-created')).toBe('Running');
+
+    // The task id is shared: the other repository's play is created after its event, which is
+    // not lost but resumes it; the first repository's play still waits for its own.
+    await createWorkflow(
+      file.namespace,
+      playWorkflow('trust-repo-other', { 'task-id': '603', repository: 'other-org.Hello-World' }),
+    );
+    const resumed = await waitForPhase(file.namespace, name!, 'Succeeded');
+    expect(resumed.status).toMatchObject({ reason: 'Resumed', workflowName: 'trust-repo-other' });
     expect(await nodePhase('trust-repo', 'wait-pr-created')).toBe('Running');
   });
 
@@ -156,6 +156,7 @@ describe('trusting GitHub only as far as the repository does', () => {
     expect(waiting.status?.reason).toBe('ApprovalsPending');
     expect(waiting.status?.message).toMatch(/^1 of 2 approvals .*\(alice\)/);
 
+    // Alice approving again is still one reviewer.
     const again = await deliver('pull_request_review', freshApproval('alice', 'MEMBER', 'task-604-x'));
     expect((await waitForPhase(file.namespace, again!, 'Waiting')).status?.message).toMatch(/^1 of 2 /);
     expect(await nodePhase('trust-gate', 'wait-pr-approved')).toBe('Running');
@@ -169,10 +170,10 @@ describe('trusting GitHub only as far as the repository does', () => {
     const resumed = await waitForPhase(file.namespace, second!, 'Succeeded');
     expect(resumed.status?.message).toContain('approved by alice, bob (2 of 2)');
     await waitForWorkflowPhase(file.namespace, 'trust-gate', 'Succeeded');
-    for (const counted of [first!, again!]) {
-      expect((await waitForPhase(file.namespace, counted, 'Succeeded')).status?.reason).toBe(
-        'ApprovalCounted',
-      );
+    for (const name of [first!, again!]) {
+      const counted = await waitForPhase(file.namespace, name, 'Succeeded');
+      expect(counted.status?.reason).toBe('ApprovalCounted');
+      expect(counted.status?.message).toContain(`ResumeRequest ${file.namespace}/${second!} opened its gate`);
     }
   });
 

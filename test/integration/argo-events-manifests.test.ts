@@ -149,12 +149,15 @@ describe('the Sensor’s triggers', () => {
         expect(parameter.src.dataTemplate).toBeUndefined();
       }
       const raw = facts.filter((p) => p.src.useRawData).map((p) => p.dest);
-      // JSON kept as JSON: a list, a number, and a head repository and fork flag that are null
-      // when the fork was deleted.
+      // JSON kept as JSON: a list, numbers (a review's and its reviewer's ids too), and a head
+      // repository and fork flag that are null when the fork was deleted.
       expect(raw.sort()).toEqual([
         'spec.github.headRepository',
         'spec.github.headRepositoryFork',
         'spec.github.labels',
+        ...(trigger.template.name === 'pr-approved'
+          ? ['spec.github.reviewId', 'spec.github.reviewerId']
+          : []),
         'spec.prNumber',
       ]);
     },

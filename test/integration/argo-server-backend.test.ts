@@ -9,7 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { createNamespace, plane, waitFor } from '../support/plane.js';
 import { freePort } from '../../bench/free-port.js';
 import { operatorKubeconfigPath, startOperator, waitUntilLeading } from '../support/operator.js';
-import { createResumeRequest, waitForPhase } from '../support/resume-requests.js';
+import { createResumeRequest, markerOf, waitForPhase } from '../support/resume-requests.js';
 import {
   createWorkflow,
   nodeByDisplayName,
@@ -87,7 +87,7 @@ describe('the argo-server backend', () => {
       expect.objectContaining({ name: 'approver', value: 'hubot' }),
     ]);
     expect(workflow.metadata.annotations?.['resume.workflows.dev/waiting-pr-approved']).toBe(
-      `${namespace}/via-server-approved`,
+      await markerOf(namespace, 'via-server-approved'),
     );
     await operator.stop();
   });

@@ -5,7 +5,7 @@ import * as k8s from '@kubernetes/client-node';
 import { createNamespace, kubectlOk, plane, waitFor } from '../support/plane.js';
 import { startOperator, waitUntilLeading, type RunningOperator } from '../support/operator.js';
 import { startFaultWebhook, type FaultWebhook } from '../support/fault-webhook.js';
-import { createResumeRequest, getResumeRequest, waitForPhase } from '../support/resume-requests.js';
+import { createResumeRequest, getResumeRequest, markerOf, waitForPhase } from '../support/resume-requests.js';
 import {
   createWorkflow,
   getWorkflow,
@@ -196,7 +196,7 @@ describe('an operator killed mid-flight', () => {
         const workflow = await waitForSuspendAt(namespace, name, 'wait-ready-for-qa');
         expect(nodeByDisplayName(workflow, 'wait-pr-created')?.phase).toBe('Succeeded');
         expect(workflow.metadata.annotations?.['resume.workflows.dev/waiting-pr-created']).toBe(
-          `${namespace}/${name}-created`,
+          await markerOf(namespace, `${name}-created`),
         );
         const index = failing.indexOf(name);
         if (index >= 0) expect(request.status?.attempts).toBeGreaterThan(attemptsBefore[index]!);

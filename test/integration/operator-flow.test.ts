@@ -6,6 +6,7 @@ import {
   createResumeRequest,
   getResumeRequest,
   githubFacts,
+  markerOf,
   waitForPhase,
 } from '../support/resume-requests.js';
 import {
@@ -60,8 +61,10 @@ describe('the operator', () => {
     }
     const workflow = await waitForWorkflowPhase(file.namespace, 'play-1', 'Succeeded');
     expect(workflow.metadata.annotations).toMatchObject({
-      'resume.workflows.dev/waiting-pr-created': `${file.namespace}/play-1-pr-created`,
-      'resume.workflows.dev/waiting-pr-approved': `${file.namespace}/play-1-pr-approved`,
+      'resume.workflows.dev/waiting-pr-created': await markerOf(file.namespace, 'play-1-pr-created'),
+      'resume.workflows.dev/waiting-pr-approved': await markerOf(file.namespace, 'play-1-pr-approved'),
+      // The pr-created resume recorded the play's pull request.
+      'resume.workflows.dev/pull-request': '{"repository":"acme-org/widgets","number":7}',
     });
     const table = await kubectlOk(['-n', file.namespace, 'get', 'rr']);
     expect(table).toMatch(/play-1-pr-approved\s+101\s+pr-approved\s+Succeeded\s+play-1\s+1\s/);

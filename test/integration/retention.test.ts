@@ -1,7 +1,8 @@
 // Retention on the plane, with the operator under its shipped RBAC: a finished request goes after
 // the operator's TTL or its own, one that Argo CD or Flux tracks stays unless it asks, and a
-// request created again under the same name after its deletion resumes nothing, not even a newer
-// run of its task waiting at the same stage.
+// request created again under the same name after its deletion is a new request, which resumes
+// nothing its predecessor resumed (a newer run of its task, waiting at the stage, it does resume:
+// test/e2e/resume-outcomes.test.ts).
 import { operatorForFile } from '../support/operator.js';
 import { waitFor } from '../support/plane.js';
 import { createResumeRequest, getResumeRequest, waitForPhase } from '../support/resume-requests.js';
@@ -65,20 +66,27 @@ test('finished requests go after the TTL, GitOps-tracked ones stay unless their 
   expect((await getResumeRequest(namespace, 'flux'))?.status?.phase).toBe('Failed');
 });
 
-test('a request created again after its deletion finds its marker and resumes nothing', async () => {
+test('a request created again after the TTL deleted it is a new request, which resumes nothing twice', async () => {
   const { namespace } = ctx;
+  const marker = async () =>
+    (await getWorkflow(namespace, 'run-1')).metadata.annotations?.['resume.workflows.dev/waiting-pr-created'];
   await createWorkflow(namespace, playWorkflow('run-1', { 'task-id': '77' }));
   await waitForSuspendAt(namespace, 'run-1', 'wait-pr-created');
   const spec = { taskId: '77', eventType: 'pr-created' as const };
   await createResumeRequest(namespace, 'manual-77-created', spec);
   expect((await waitForPhase(namespace, 'manual-77-created', 'Succeeded')).status?.reason).toBe('Resumed');
+  const first = await marker();
   await gone(namespace, 'manual-77-created');
 
-  // The task starts again; its new run waits at the same stage when the same manifest comes back.
-  await createWorkflow(namespace, playWorkflow('run-2', { 'task-id': '77' }));
-  await waitForSuspendAt(namespace, 'run-2', 'wait-pr-created');
+  // The same manifest comes back, as a GitOps tool would apply it again: the run it resumed is past
+  // the stage, and the workflow's marker names the earlier request's uid, not this one's.
   await createResumeRequest(namespace, 'manual-77-created', spec);
-  const again = await waitForPhase(namespace, 'manual-77-created', 'Succeeded');
-  expect(again.status).toMatchObject({ reason: 'ResumedByThisRequest', workflowName: 'run-1' });
-  expect(nodeByDisplayName(await getWorkflow(namespace, 'run-2'), 'wait-pr-created')?.phase).toBe('Running');
+  const again = await waitForPhase(namespace, 'manual-77-created', 'Ignored');
+  expect(again.status).toMatchObject({ reason: 'AlreadyResumed', workflowName: 'run-1' });
+  expect(again.status?.message).toContain(`(resumed by ResumeRequest ${namespace}/manual-77-created)`);
+  expect(await marker()).toBe(first);
+  expect(first).not.toContain((await getResumeRequest(namespace, 'manual-77-created'))!.metadata.uid);
+  expect(nodeByDisplayName(await getWorkflow(namespace, 'run-1'), 'wait-ready-for-qa')?.phase).toBe(
+    'Running',
+  );
 });

@@ -1,7 +1,7 @@
 // Runs the built operator (dist/operator.mjs) as a child process against the plane, authenticated
 // as its ServiceAccount under the shipped RBAC (config/rbac), never as admin.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from '@jest/globals';
 import { freePort } from '../../bench/free-port.js';
@@ -181,4 +181,29 @@ export function operatorForFile(
     await holder.operator?.stop();
   });
   return holder;
+}
+
+/**
+ * A fresh namespace and an operator leading in it whose domain configuration overrides `domain`
+ * (written to a file in the plane's folder, as a ConfigMap would be mounted); stop it when done.
+ * `prepare` runs in the namespace before the operator starts.
+ */
+export async function operatorWithDomainConfig(
+  prefix: string,
+  domain: Record<string, unknown>,
+  {
+    env = {},
+    prepare,
+  }: { env?: Record<string, string>; prepare?: (namespace: string) => Promise<void> } = {},
+): Promise<OperatorForFile> {
+  const namespace = await createNamespace(prefix);
+  await prepare?.(namespace);
+  const configFile = join(plane().dir, `domain-config-${namespace}.json`);
+  writeFileSync(configFile, JSON.stringify(domain));
+  const operator = await startOperator(`${prefix}-${namespace}`, namespace, {
+    WRO_DOMAIN_CONFIG_FILE: configFile,
+    ...env,
+  });
+  await waitUntilLeading(operator);
+  return { namespace, operator };
 }

@@ -8,6 +8,7 @@ import {
   type ResumeRequest,
   type ResumeRequestSpec,
 } from '../../src/api/resume-request.js';
+import { accountIdOf } from '../fixtures/github/payloads.js';
 import { GiveUp, waitFor } from './plane.js';
 import { customObjects } from './workflows.js';
 
@@ -68,16 +69,27 @@ export function githubFacts(
   action: string,
   extra: Partial<NonNullable<ResumeRequestSpec['github']>> = {},
 ): NonNullable<ResumeRequestSpec['github']> {
-  return {
+  const facts = {
     deliveryId: `d-${Math.random().toString(16).slice(2, 14)}`,
     event,
     action,
     occurredAt: new Date().toISOString(),
-    authorAssociation: 'MEMBER',
+    authorAssociation: 'MEMBER' as const,
     ...(event === 'pull_request_review' ? { reviewAuthorAssociation: 'MEMBER' as const } : {}),
     headRepository: 'acme-org/widgets',
     headRepositoryFork: false,
     sender: 'mona',
     ...extra,
   };
+  // A review's author is its sender, with an account of its own.
+  return event === 'pull_request_review'
+    ? { reviewer: facts.sender, reviewerId: accountIdOf(facts.sender), ...facts }
+    : facts;
+}
+
+/** The marker a resume by this request writes on the workflow: `namespace/name/uid`, read from the API. */
+export async function markerOf(namespace: string, name: string): Promise<string> {
+  const request = await getResumeRequest(namespace, name);
+  if (!request?.metadata.uid) throw new Error(`ResumeRequest ${namespace}/${name} does not exist`);
+  return `${namespace}/${name}/${request.metadata.uid}`;
 }

@@ -10,6 +10,7 @@ import {
   labeledWith,
   onClosedPullRequest,
   opened,
+  reviewDismissed,
   reviewSubmitted,
   reviewWithState,
 } from '../fixtures/github/payloads.js';
@@ -72,7 +73,32 @@ describe('event types from real webhook payloads', () => {
   it('maps an approving review to pr-approved at waiting-pr-approved', () => {
     const payload = withHeadRef(reviewWithState('approved'), 'feature/task-7-search');
     const result = resolved(requestFromWebhook({ event: 'pull_request_review', payload }));
-    expect(result).toMatchObject({ taskId: '7', eventType: 'pr-approved', stage: 'waiting-pr-approved' });
+    expect(result).toMatchObject({
+      taskId: '7',
+      eventType: 'pr-approved',
+      review: 'approve',
+      stage: 'waiting-pr-approved',
+    });
+  });
+
+  it.each([
+    ['a review requesting changes', () => reviewWithState('changes_requested')],
+    ['a dismissed review', () => reviewDismissed()],
+  ])('maps %s to the approval stage as withdrawing the reviewer’s approval', (_name, payload) => {
+    const result = resolved(
+      requestFromWebhook({ event: 'pull_request_review', payload: withHeadRef(payload(), 'task-7') }),
+    );
+    expect(result).toMatchObject({
+      taskId: '7',
+      eventType: 'pr-approved',
+      review: 'retract',
+      stage: 'waiting-pr-approved',
+    });
+  });
+
+  it('maps pull request events without a review verdict', () => {
+    const payload = withHeadRef(opened(), 'task-7');
+    expect(resolved(requestFromWebhook({ event: 'pull_request', payload }))).not.toHaveProperty('review');
   });
 
   it.each([
@@ -86,14 +112,6 @@ describe('event types from real webhook payloads', () => {
         requestFromWebhook({
           event: 'pull_request_review',
           payload: withHeadRef(reviewSubmitted(), 'task-1'),
-        }),
-    ],
-    [
-      'a review requesting changes',
-      () =>
-        requestFromWebhook({
-          event: 'pull_request_review',
-          payload: withHeadRef(reviewWithState('changes_requested'), 'task-1'),
         }),
     ],
     [

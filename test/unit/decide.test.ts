@@ -13,6 +13,7 @@ import { requestFromWebhook, withHeadRef, withLabels } from '../fixtures/github-
 import { nodeAt, playWorkflow, suspendNode } from '../fixtures/play-workflows.js';
 
 const created = '2019-05-15T15:21:00Z';
+const UID = '0b6d3a1e-0000-4000-8000-000000000001';
 const soon = new Date('2019-05-15T15:22:00Z');
 const afterDeadline = new Date(Date.parse(created) + 1800 * 1000);
 
@@ -63,12 +64,44 @@ describe('resuming', () => {
       nodeName: 'wait-pr-created',
       stage: 'waiting-pr-created',
       candidates: ['play-42-abcde'],
-      message: 'resuming wait-pr-created of workflow play-42-abcde for pr-created',
+      message:
+        'resuming wait-pr-created of workflow play-42-abcde for pr-created; ' +
+        'recorded as its pull request: Codertocat/Hello-World#2 (base master)',
       parameters: {},
       markerKey: 'resume.workflows.dev/waiting-pr-created',
-      markerValue: 'ci/gh-72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      // The marker names the request and which one of that name: its uid.
+      markerValue: `ci/gh-72d3162e-cc78-11e3-81ab-4c9367dc0958/${UID}`,
+      // The play's pull request, recorded in the same write.
+      annotations: {
+        'resume.workflows.dev/pull-request':
+          '{"repository":"Codertocat/Hello-World","number":2,"base":"master"}',
+      },
       nodeMessage: 'Resumed by ResumeRequest ci/gh-72d3162e-cc78-11e3-81ab-4c9367dc0958 (pr-created)',
     });
+  });
+
+  it('records no pull request over one the workflow already names, nor for the later stages', () => {
+    const named = playWorkflow({
+      at: 0,
+      annotations: {
+        'resume.workflows.dev/pull-request': '{"repository":"Codertocat/Hello-World","number":2}',
+      },
+    });
+    expect(decideFor(prOpened(), [named])).not.toHaveProperty('annotations');
+    expect(decideFor(readyForQa(), [playWorkflow({ at: 1 })])).not.toHaveProperty('annotations');
+  });
+
+  it('leaves a person’s workflow-wide argo suspend in place for a GitHub event, not for an explicit resume', () => {
+    const held = playWorkflow({ at: 1, suspend: true });
+    expect(decideFor(readyForQa(), [held])).toMatchObject({
+      action: 'resume',
+      keepWorkflowSuspended: true,
+      message:
+        'resuming wait-ready-for-qa of workflow play-42-abcde for pr-labeled-ready; ' +
+        'the workflow stays suspended (spec.suspend, as argo suspend sets it) until someone resumes it',
+    });
+    const explicit = manual({ taskId: '42', eventType: 'pr-labeled-ready' });
+    expect(decideFor(explicit, [held])).not.toHaveProperty('keepWorkflowSuspended');
   });
 
   it('resumes the later stages for their events', () => {
@@ -314,19 +347,33 @@ describe('waiting', () => {
 
   it('waits as StageNotReached while the workflow is at an earlier stage, then fails', () => {
     const workflow = playWorkflow({ at: 0 });
-    expect(decideFor(approved(), [workflow])).toEqual({
+    expect(decideFor(readyForQa(), [workflow])).toEqual({
       action: 'wait',
       reason: Reason.StageNotReached,
       message:
-        'workflow play-42-abcde has not reached waiting-pr-approved: it is at stage waiting-pr-created',
+        'workflow play-42-abcde has not reached waiting-ready-for-qa: it is at stage waiting-pr-created',
       deadline: afterDeadline,
       workflowName: 'play-42-abcde',
       candidates: ['play-42-abcde'],
     });
-    expect(decideFor(approved(), [workflow], { now: afterDeadline })).toMatchObject({
+    expect(decideFor(readyForQa(), [workflow], { now: afterDeadline })).toMatchObject({
       action: 'complete',
       phase: 'Failed',
       reason: Reason.StageNotReached,
+      workflowName: 'play-42-abcde',
+    });
+  });
+
+  it('keeps an early approval waiting past the wait timeout, as long as the workflow is at or before the stage', () => {
+    const workflow = playWorkflow({ at: 0 });
+    const muchLater = new Date(Date.parse(created) + 3 * 24 * 3600 * 1000);
+    expect(decideFor(approved(), [workflow], { now: muchLater })).toEqual({
+      action: 'wait',
+      reason: Reason.StageNotReached,
+      message:
+        'workflow play-42-abcde has not reached waiting-pr-approved: it is at stage waiting-pr-created; ' +
+        'the approval waits as long as the workflow is at or before the stage',
+      deadline: new Date(muchLater.getTime() + 1800 * 1000),
       workflowName: 'play-42-abcde',
     });
   });
@@ -410,11 +457,11 @@ describe('settling without a resume', () => {
     });
   });
 
-  it('succeeds when the workflow records that this request resumed the stage', () => {
+  it('succeeds when the workflow records that this request resumed the stage, with what was to follow', () => {
     const request = prOpened();
     const workflow = playWorkflow({
       at: 1,
-      annotations: { 'resume.workflows.dev/waiting-pr-created': `ci/${request.metadata.name}` },
+      annotations: { 'resume.workflows.dev/waiting-pr-created': `ci/${request.metadata.name}/${UID}` },
     });
     expect(decideFor(request, [workflow])).toEqual({
       action: 'complete',
@@ -423,6 +470,49 @@ describe('settling without a resume', () => {
       message: 'workflow play-42-abcde records that this request resumed waiting-pr-created',
       workflowName: 'play-42-abcde',
       resumedNode: 'wait-pr-created',
+      resumeTime: nodeAt(workflow, 0).finishedAt,
+      // An operator stopped between the resume and its status write left these undone.
+      followUps: {
+        nodeName: 'wait-pr-created',
+        stopWorkflows: [],
+        resumedAt: nodeAt(workflow, 0).finishedAt,
+        reachedAt: nodeAt(workflow, 0).startedAt,
+      },
+    });
+  });
+
+  it('stops, after a resume the workflow records, the older duplicates the policy stops', () => {
+    const request = prOpened();
+    const config = { ...defaultDomainConfig, stopOlderDuplicates: true };
+    const resumed = playWorkflow({
+      name: 'play-new',
+      at: 1,
+      created: '2019-05-01T10:00:00Z',
+      annotations: { 'resume.workflows.dev/waiting-pr-created': `ci/${request.metadata.name}/${UID}` },
+    });
+    const older = playWorkflow({ name: 'play-old', at: 0 });
+    expect(decideFor(request, [older, resumed], { config })).toMatchObject({
+      reason: Reason.ResumedByThisRequest,
+      followUps: { stopWorkflows: [{ name: 'play-old', uid: 'uid-play-old' }] },
+    });
+  });
+
+  it('does not take the resume of an earlier request of the same name (another uid) for its own', () => {
+    const request = prOpened();
+    const earlier = `ci/${request.metadata.name}/an-earlier-uid`;
+    const oldRun = playWorkflow({
+      name: 'play-run-1',
+      at: 1,
+      annotations: { 'resume.workflows.dev/waiting-pr-created': earlier },
+    });
+    const newRun = playWorkflow({ name: 'play-run-2', at: 0, created: '2019-05-02T09:00:00Z' });
+    expect(decideFor(request, [oldRun, newRun])).toMatchObject({
+      action: 'resume',
+      workflowName: 'play-run-2',
+    });
+    expect(decideFor(request, [oldRun])).toMatchObject({
+      reason: Reason.AlreadyResumed,
+      message: expect.stringContaining(`(resumed by ResumeRequest ci/${request.metadata.name})`),
     });
   });
 
@@ -439,7 +529,7 @@ describe('settling without a resume', () => {
     const workflow = playWorkflow({
       at: 3,
       phase: 'Succeeded',
-      annotations: { 'resume.workflows.dev/waiting-pr-created': `ci/${request.metadata.name}` },
+      annotations: { 'resume.workflows.dev/waiting-pr-created': `ci/${request.metadata.name}/${UID}` },
     });
     expect(decideFor(request, [workflow])).toMatchObject({
       phase: 'Succeeded',
@@ -447,16 +537,51 @@ describe('settling without a resume', () => {
     });
   });
 
-  it('ignores an event older than the workflow', () => {
-    const workflow = playWorkflow({ created: '2019-05-15T15:20:34Z' });
+  it('ignores an event older than the workflow by more than the clock skew it tolerates', () => {
+    const workflow = playWorkflow({ created: '2019-05-15T15:20:39Z' });
     expect(decideFor(prOpened(), [workflow])).toEqual({
       action: 'complete',
       phase: 'Ignored',
       reason: Reason.EventPredatesWorkflow,
       message:
-        'the event (2019-05-15T15:20:33Z) is older than workflow play-42-abcde (2019-05-15T15:20:34Z); it belongs to an earlier run',
+        'the event (2019-05-15T15:20:33Z) is older than workflow play-42-abcde (2019-05-15T15:20:39Z); it belongs to an earlier run',
       workflowName: 'play-42-abcde',
     });
+    // Five seconds by default: GitHub's clock and the cluster's need not agree to the second.
+    const justAfter = playWorkflow({ created: '2019-05-15T15:20:38Z' });
+    expect(decideFor(prOpened(), [justAfter])).toMatchObject({ action: 'resume' });
+    const strict = { ...defaultDomainConfig, clockSkewSeconds: 0 };
+    expect(decideFor(prOpened(), [justAfter], { config: strict })).toMatchObject({
+      reason: Reason.EventPredatesWorkflow,
+    });
+  });
+
+  it('refuses an event older than the end of the stage’s previous visit: it must not resume the next one', () => {
+    const looped = () => {
+      const workflow = playWorkflow({ at: 1 });
+      const again = { ...suspendNode(workflow.metadata.name, 1, 'Running'), id: 'qa-again' };
+      const first = nodeAt(workflow, 1);
+      first.phase = 'Succeeded';
+      first.startedAt = '2019-05-15T15:00:00Z';
+      first.finishedAt = '2019-05-15T15:30:00Z';
+      again.startedAt = '2019-05-15T15:40:00Z';
+      workflow.status!.nodes![again.id] = again;
+      return workflow;
+    };
+    // The label event (updated_at 15:20:35) came while the first visit waited.
+    expect(decideFor(readyForQa(), [looped()])).toEqual({
+      action: 'complete',
+      phase: 'Ignored',
+      reason: Reason.EventPredatesVisit,
+      message:
+        'workflow play-42-abcde waits at waiting-ready-for-qa again (wait-ready-for-qa), but the event ' +
+        "(2019-05-15T15:20:35Z) is older than the end of the stage's previous visit (2019-05-15T15:30:00Z); it belonged to that visit",
+      workflowName: 'play-42-abcde',
+    });
+    // One after that visit ended is this visit's, even before the node started.
+    const later = readyForQa();
+    later.spec.github!.occurredAt = '2019-05-15T15:35:00Z';
+    expect(decideFor(later, [looped()])).toMatchObject({ action: 'resume', nodeId: 'qa-again' });
   });
 
   it('fails on offloaded node status at or past the stage, naming the argo-server backend', () => {

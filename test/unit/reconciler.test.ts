@@ -14,7 +14,8 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { BreakerRegistry } from '../../src/resilience/breakers.js';
 import { playWorkflow } from '../fixtures/play-workflows.js';
 import * as github from '../fixtures/github/payloads.js';
-import { requestFromWebhook, withHeadRef } from '../fixtures/github-requests.js';
+import { requestFromWebhook, reviewFrom, withHeadRef } from '../fixtures/github-requests.js';
+import type { Review } from '../../src/domain/reviews.js';
 
 const now = new Date('2026-01-01T10:00:10Z');
 const created = '2026-01-01T10:00:00Z';
@@ -47,7 +48,7 @@ function harness(options: {
   hydrate?: (namespace: string, name: string) => Promise<Workflow>;
   /** What a whole read of a workflow answers; `workflows` when absent. */
   whole?: Workflow[];
-  others?: ResumeRequest[];
+  reviews?: Review[];
   /** Both default to on here, so every Event a turn may record is seen. */
   succeededEvents?: boolean;
   workflowEvents?: boolean;
@@ -88,7 +89,7 @@ function harness(options: {
     requests: {
       get: async () => options.request,
       delete: async (r) => void deleted.push(r.metadata.name!),
-      unsettledOfTask: () => options.others ?? [],
+      reviewsOf: () => options.reviews ?? [],
     },
     workflows: {
       candidates: () => options.workflows ?? [],
@@ -156,7 +157,7 @@ describe('Reconciler', () => {
     const counted = harness({
       request: approvalBy('bob', 'b'),
       workflows: [gated],
-      others: [alice],
+      reviews: [reviewFrom(alice)],
       backend: [{ outcome: 'resumed' }],
     });
     await counted.reconcile();
@@ -201,7 +202,7 @@ describe('Reconciler', () => {
       workflowUid: workflow.metadata.uid,
       resourceVersion: workflow.metadata.resourceVersion,
       markerKey: 'resume.workflows.dev/waiting-pr-created',
-      markerValue: 'ns/rr',
+      markerValue: 'ns/rr/u1',
     });
     // The backend may build its write from the copy the decision was made on.
     expect(h.targets[0]!.decidedOn).toBe(workflow);

@@ -9,6 +9,7 @@ import { Reason } from '../../src/domain/reasons.js';
 import type { ResumeRequest } from '../../src/api/resume-request.js';
 import type { Workflow } from '../../src/api/workflow.js';
 import {
+  accountIdOf,
   approvalBy,
   fromDeletedFork,
   inRepository,
@@ -67,8 +68,8 @@ describe('approvals', () => {
         phase: 'Ignored',
         reason: Reason.UntrustedApprover,
         message:
-          `approval by reviewer outsider does not count: author_association is ${association}; ` +
-          'trust.approverAssociations allows OWNER, MEMBER, COLLABORATOR',
+          `approval by reviewer outsider (account ${accountIdOf('outsider')}) does not count: ` +
+          `author_association is ${association}; trust.approverAssociations allows OWNER, MEMBER, COLLABORATOR`,
       });
     },
   );
@@ -100,10 +101,65 @@ describe('approvals', () => {
     });
   });
 
-  it('of a pull request from a fork count: the reviewer is who is trusted', () => {
+  it('count from a listed account id whatever its login or association: the rule a rename cannot get around', () => {
+    const config = withTrust({ approverAssociations: [], approverIds: [4242] });
+    expect(decideFor(review(approvalBy('renamed', 'NONE', 4242)), [atApproval()], config)).toMatchObject({
+      action: 'resume',
+    });
+    const other = decideFor(review(approvalBy('renamed', 'MEMBER', 4343)), [atApproval()], config);
+    expect(other).toMatchObject({ reason: Reason.UntrustedApprover });
+    expect((other as { message: string }).message).toContain(
+      'trust.approverAssociations allows none or one of 1 trust.approverIds',
+    );
+  });
+
+  it('count from a permission the event carries, when the configuration names it', () => {
+    const config = withTrust({
+      approverAssociations: [],
+      approverPermissions: ['admin', 'maintain', 'write'],
+    });
+    const writer = review(approvalBy('mona', 'MEMBER'));
+    writer.spec.github!.reviewerPermission = 'write';
+    expect(decideFor(writer, [atApproval()], config)).toMatchObject({ action: 'resume' });
+    // A MEMBER with read access only: author_association alone would have let this one count.
+    const reader = review(approvalBy('mona', 'MEMBER'));
+    reader.spec.github!.reviewerPermission = 'read';
+    expect(decideFor(reader, [atApproval()], config)).toMatchObject({
+      reason: Reason.UntrustedApprover,
+      message: expect.stringContaining(
+        'trust.approverPermissions admin, maintain, write (the event carries reviewerPermission read)',
+      ),
+    });
+  });
+
+  it('without the reviewer’s account id (a Sensor of an earlier version) are the login’s', () => {
+    const request = review(approvalBy('mona', 'MEMBER'));
+    delete request.spec.github!.reviewerId;
+    delete request.spec.github!.reviewer;
+    expect(decideFor(request, [atApproval()])).toMatchObject({ action: 'resume' });
+    const outsider = review(approvalBy('drive-by', 'NONE'));
+    delete outsider.spec.github!.reviewerId;
+    expect(decideFor(outsider, [atApproval()])).toMatchObject({
+      reason: Reason.UntrustedApprover,
+      message: expect.stringMatching(
+        /^approval by reviewer drive-by does not count: author_association is NONE/,
+      ),
+    });
+  });
+
+  it('of a pull request from a fork are ignored like the fork’s other events', () => {
     const payload = approvalBy('mona', 'MEMBER');
     payload.pull_request.head.repo = { ...payload.pull_request.head.repo!, full_name: 'octocat/Hello-World' };
-    expect(decideFor(review(payload), [atApproval()])).toMatchObject({ action: 'resume' });
+    expect(decideFor(review(payload), [atApproval()])).toEqual({
+      action: 'complete',
+      phase: 'Ignored',
+      reason: Reason.ForkPullRequest,
+      message:
+        'pr-approved refused: the pull request does not come from the repository itself ' +
+        '(its head branch is in octocat/Hello-World, not Codertocat/Hello-World); trust.allowForkPullRequests is false',
+    });
+    const config = withTrust({ allowForkPullRequests: true });
+    expect(decideFor(review(payload), [atApproval()], config)).toMatchObject({ action: 'resume' });
   });
 
   it('are the operator’s own check: a request without GitHub facts is an explicit resume', () => {
@@ -174,15 +230,34 @@ describe('pull requests from forks', () => {
 });
 
 describe('the repository label', () => {
-  it('binds a workflow to its repository’s events: another repository’s event is ignored', () => {
+  it('binds a workflow to its repository’s events: another repository’s event waits for a workflow of its own, then is ignored', () => {
     const request = pullRequest(inRepository(opened(), 'other-org/Hello-World'));
+    const message =
+      'the event is from other-org/Hello-World but workflow play-42-abcde is labelled ' +
+      `repository=${HOME}; a workflow's repository label binds it to the events of that repository`;
     expect(decideFor(request, [atCreated()])).toEqual({
+      action: 'wait',
+      reason: Reason.RepositoryMismatch,
+      message,
+      deadline: new Date(Date.parse(created) + 1800 * 1000),
+      workflowName: 'play-42-abcde',
+    });
+    const resolved = resolveRequest(request, defaultDomainConfig);
+    if (isOutcome(resolved)) throw new Error(resolved.message);
+    const afterDeadline = new Date(Date.parse(created) + 1800 * 1000);
+    expect(
+      decide({
+        request,
+        resolved,
+        workflows: [atCreated()],
+        now: afterDeadline,
+        config: defaultDomainConfig,
+      }),
+    ).toEqual({
       action: 'complete',
       phase: 'Ignored',
       reason: Reason.RepositoryMismatch,
-      message:
-        'the event is from other-org/Hello-World but workflow play-42-abcde is labelled ' +
-        `repository=${HOME}; a workflow's repository label binds it to the events of that repository`,
+      message: `gave up after 1800s: ${message}`,
       workflowName: 'play-42-abcde',
     });
   });
@@ -216,7 +291,7 @@ describe('the repository label', () => {
   it('when absent under trust.requireRepositoryLabel, refuses GitHub events but not explicit resumes', () => {
     const config = withTrust({ requireRepositoryLabel: true });
     expect(decideFor(pullRequest(opened()), [atCreated({})], config)).toMatchObject({
-      phase: 'Ignored',
+      action: 'wait',
       reason: Reason.UnboundWorkflow,
       message:
         'workflow play-42-abcde has no repository label, and trust.requireRepositoryLabel refuses ' +
@@ -236,7 +311,9 @@ describe('the trust settings', () => {
   it('default to the documented values', () => {
     expect(defaultDomainConfig.trust).toEqual({
       approverAssociations: ['OWNER', 'MEMBER', 'COLLABORATOR'],
+      approverIds: [],
       approverLogins: [],
+      approverPermissions: [],
       allowForkPullRequests: false,
       requireRepositoryLabel: false,
     });

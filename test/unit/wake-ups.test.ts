@@ -3,6 +3,8 @@ import type { ResumeRequest } from '../../src/api/resume-request.js';
 import { WakeUps, requestTask } from '../../src/controller/wake-ups.js';
 import { defaultDomainConfig } from '../../src/domain/config.js';
 import { playWorkflow } from '../fixtures/play-workflows.js';
+import { approvalBy } from '../fixtures/github/payloads.js';
+import { requestFromWebhook, withHeadRef } from '../fixtures/github-requests.js';
 
 function request(name: string, spec: ResumeRequest['spec'], status?: ResumeRequest['status']): ResumeRequest {
   return {
@@ -93,8 +95,41 @@ describe('WakeUps', () => {
   it('moves a request to its new task when its spec changes', () => {
     const wakeUps = new WakeUps(defaultDomainConfig);
     wakeUps.requestSeen(request('a', { taskId: '42' }));
-    wakeUps.requestSeen(request('a', { taskId: '43' }));
+    wakeUps.requestSeen({
+      ...request('a', { taskId: '43' }),
+      metadata: { name: 'a', namespace: 'ns', generation: 2 },
+    });
     expect(wakeUps.workflowChanged(workflow('p42', '42'), undefined)).toEqual([]);
     expect(wakeUps.workflowChanged(workflow('p43', '43'), undefined)).toEqual(['ns/a']);
+  });
+
+  it('keeps the approval gate’s index of reviews per namespace, task and stage, each read once', () => {
+    const wakeUps = new WakeUps(defaultDomainConfig);
+    const review = (name: string, login: string, branch: string, namespace = 'ns') =>
+      requestFromWebhook(
+        { event: 'pull_request_review', payload: withHeadRef(approvalBy(login, 'MEMBER'), branch) },
+        { name, namespace },
+      );
+    expect(wakeUps.requestSeen(review('alice-1', 'alice', 'task-42'))).toEqual([]);
+    expect(wakeUps.requestSeen(review('bob-1', 'bob', 'task-42'))).toEqual([]);
+    wakeUps.requestSeen(review('carol-1', 'carol', 'task-43'));
+    wakeUps.requestSeen(review('dave-1', 'dave', 'task-42', 'other'));
+    wakeUps.requestSeen(request('explicit', { taskId: '42', eventType: 'pr-approved' }));
+    const logins = (namespace: string, task: string) =>
+      wakeUps
+        .reviewsOf(namespace, task, 'waiting-pr-approved')
+        .map((r) => r.login)
+        .sort();
+    expect(logins('ns', '42')).toEqual(['alice', 'bob']);
+    expect(logins('ns', '43')).toEqual(['carol']);
+    expect(logins('other', '42')).toEqual(['dave']);
+    expect(wakeUps.reviewsOf('ns', '42', 'waiting-ready-for-qa')).toEqual([]);
+    // A second review of an account wakes that account's other reviews (it may supersede them),
+    // not the task's other requests; a resync of a known one wakes nothing.
+    expect(wakeUps.requestSeen(review('alice-2', 'alice', 'task-42'))).toEqual(['ns/alice-1']);
+    expect(wakeUps.requestSeen(review('alice-2', 'alice', 'task-42'))).toEqual([]);
+    wakeUps.requestSettled('ns/alice-1');
+    wakeUps.requestSeen({ ...review('bob-1', 'bob', 'task-42'), status: { phase: 'Succeeded' } });
+    expect(logins('ns', '42')).toEqual(['alice']);
   });
 });

@@ -21,6 +21,7 @@ import {
   createResumeRequest,
   getResumeRequest,
   githubFacts,
+  markerOf,
   waitForPhase,
 } from '../support/resume-requests.js';
 import {
@@ -223,26 +224,27 @@ async function acrossUpgrade(options: {
     await waitForWorkflowPhase(namespace, 'waits', 'Succeeded');
     await waitForWorkflowPhase(namespace, 'gated', 'Succeeded');
 
-    // Exactly once: each stage's marker names the one request that resumed it, and the failing
-    // workflow took exactly one write from the operator, the one that succeeded.
+    // Exactly once: each stage's marker names the one request that resumed it (this release
+    // names its uid too; the previous one named the request alone), and the failing workflow took
+    // exactly one write from the operator, the one that succeeded.
     const markers = async (name: string) =>
       Object.fromEntries(
-        Object.entries((await getWorkflow(namespace, name)).metadata.annotations ?? {}).filter(([key]) =>
-          key.startsWith('resume.workflows.dev/waiting-'),
+        Object.entries((await getWorkflow(namespace, name)).metadata.annotations ?? {}).filter(
+          ([key]) => key.startsWith('resume.workflows.dev/waiting-') && !key.endsWith('.approvals'),
         ),
       );
     expect(await markers('waits')).toEqual({
-      'resume.workflows.dev/waiting-pr-created': `${namespace}/u1-created`,
-      'resume.workflows.dev/waiting-ready-for-qa': `${namespace}/u1-ready`,
-      'resume.workflows.dev/waiting-pr-approved': `${namespace}/u1-approved`,
+      'resume.workflows.dev/waiting-pr-created': await markerOf(namespace, 'u1-created'),
+      'resume.workflows.dev/waiting-ready-for-qa': await markerOf(namespace, 'u1-ready'),
+      'resume.workflows.dev/waiting-pr-approved': await markerOf(namespace, 'u1-approved'),
     });
     expect(await markers('gated')).toEqual({
       'resume.workflows.dev/waiting-pr-created': `${namespace}/u2-created`,
       'resume.workflows.dev/waiting-ready-for-qa': `${namespace}/u2-ready`,
-      'resume.workflows.dev/waiting-pr-approved': `${namespace}/u2-bob`,
+      'resume.workflows.dev/waiting-pr-approved': await markerOf(namespace, 'u2-bob'),
     });
     expect(await markers('retries')).toEqual({
-      'resume.workflows.dev/waiting-pr-created': `${namespace}/u3-created`,
+      'resume.workflows.dev/waiting-pr-created': await markerOf(namespace, 'u3-created'),
     });
     expect(webhook.calls.allowed).toBe(1);
   } finally {
