@@ -26,7 +26,19 @@ export interface CountingProxy {
    * is no longer kept, which makes a client relist; returns how many.
    */
   expireWatches(): number;
+  /**
+   * Holds back the answers to the requests `matches` picks (the apiserver has done the request;
+   * its answer waits here) until `release()`: a write whose answer is slow to come back.
+   */
+  holdAnswers(matches: (method: string, url: string) => boolean): HeldAnswers;
   close(): Promise<void>;
+}
+
+export interface HeldAnswers {
+  /** How many answers are held now. */
+  held(): number;
+  /** Sends every held answer on, and holds no more. */
+  release(): void;
 }
 
 /** The event an API server sends on a watch whose resourceVersion it no longer keeps. */
@@ -58,6 +70,7 @@ export async function startCountingProxy(planeDir: string, upstreamPort: number)
   let lastRequestAtMs = performance.now();
   /** Open watch streams, and whether the last byte sent ended an event (a 410 may follow). */
   const watches = new Map<ServerResponse, { atLineStart: boolean; end: () => void }>();
+  let hold: { matches: (method: string, url: string) => boolean; answers: (() => void)[] } | undefined;
   const server = createServer(
     { cert: pki('apiserver.crt'), key: pki('apiserver.key') },
     (incoming, outgoing) => {
@@ -75,21 +88,25 @@ export async function startCountingProxy(planeDir: string, upstreamPort: number)
           agent,
         },
         (response) => {
-          outgoing.writeHead(response.statusCode ?? 502, endToEnd(response.headers));
-          if (!watching || response.statusCode !== 200) return void response.pipe(outgoing);
-          const stream = {
-            atLineStart: true,
-            end: () => {
-              response.unpipe(outgoing);
-              response.destroy();
-            },
+          const answer = () => {
+            outgoing.writeHead(response.statusCode ?? 502, endToEnd(response.headers));
+            if (!watching || response.statusCode !== 200) return void response.pipe(outgoing);
+            const stream = {
+              atLineStart: true,
+              end: () => {
+                response.unpipe(outgoing);
+                response.destroy();
+              },
+            };
+            watches.set(outgoing, stream);
+            outgoing.on('close', () => watches.delete(outgoing));
+            response.on('data', (chunk: Buffer) => {
+              stream.atLineStart = chunk.at(-1) === 0x0a;
+            });
+            response.pipe(outgoing);
           };
-          watches.set(outgoing, stream);
-          outgoing.on('close', () => watches.delete(outgoing));
-          response.on('data', (chunk: Buffer) => {
-            stream.atLineStart = chunk.at(-1) === 0x0a;
-          });
-          response.pipe(outgoing);
+          if (hold?.matches(incoming.method ?? 'GET', incoming.url ?? '/')) hold.answers.push(answer);
+          else answer();
         },
       );
       upstream.on('error', (error) => {
@@ -119,6 +136,17 @@ export async function startCountingProxy(planeDir: string, upstreamPort: number)
         }
       };
       await deadline.within(`the operator to make no request for ${quietMs} ms`, settle());
+    },
+    holdAnswers(matches) {
+      const current = { matches, answers: [] as (() => void)[] };
+      hold = current;
+      return {
+        held: () => current.answers.length,
+        release() {
+          if (hold === current) hold = undefined;
+          for (const answer of current.answers.splice(0)) answer();
+        },
+      };
     },
     dropWatches() {
       const dropped = watches.size;
