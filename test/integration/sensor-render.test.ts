@@ -263,6 +263,16 @@ describe('other deliveries are filtered out, each dependency by the filter that 
       expect(line).toContain("path 'body.pull_request.head.repo.full_name' does not exist");
   });
 
+  test('a review whose account is gone (no user): nothing the trigger could not create', async () => {
+    const payload = github.reviewWithState('approved') as { review: { user: unknown } };
+    payload.review.user = null;
+    const rendered = await render('pull_request_review', payload, { deliveryId: DELIVERY });
+    expect(rendered.code).toBe(3);
+    expect(rendered.filtered.find((l) => l.startsWith('pr-approved:'))).toContain(
+      "path 'body.review.user.login' does not exist",
+    );
+  });
+
   test('the ^…$ anchors are what keeps a longer label out', async () => {
     // Argo Events matches string filters as unanchored regular expressions.
     const unanchored = scratchFile(
