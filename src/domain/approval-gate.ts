@@ -4,10 +4,9 @@
 // play waits at or before the stage, and the controller keeps what each one says in an index per
 // namespace, task and stage (reviews.ts), so a count reads small records and never resolves other
 // requests. Each account's latest review decides. The request whose approval completes the count
-// resumes the stage, and records on the workflow, beside its marker, whose approvals it counted:
-// the approvals of those reviewers submitted before the resume then settle as counted, and one
-// the count did not include (the gate was opened by an explicit resume, or it came after) does not
-// claim to have been.
+// resumes the stage, and records on the workflow, beside its marker, which approvals it counted:
+// those then settle as counted, and one the count did not include (the gate was opened by an
+// explicit resume, or it came after) does not claim to have been.
 import type { Workflow, WorkflowNode } from '../api/workflow.js';
 import { APPROVALS_MARKER_SUFFIX, MAX_REQUIRED_APPROVALS, type DomainConfig } from './config.js';
 import { recordedPullRequest, samePullRequest } from './pull-request.js';
@@ -72,8 +71,11 @@ export interface ApprovalsRecord {
   /** The marker value of the request that opened the gate. */
   resumedBy: string;
   required: number;
-  /** The reviewer accounts whose approvals were counted (by login when a request had no id). */
-  approvers: { id?: number; login: string }[];
+  /**
+   * The approvals counted: the request (a name in the workflow's namespace) whose review counted
+   * for each reviewer account (by login when a request had no id).
+   */
+  approvers: { request: string; id?: number; login: string }[];
 }
 
 export const approvalsKey = (stage: string, config: DomainConfig) =>
@@ -89,9 +91,11 @@ export function approvalsRecord(
     node: node.id,
     resumedBy,
     required,
-    approvers: approvers
-      .slice(0, MAX_RECORDED_APPROVALS)
-      .map(({ accountId, login }) => ({ ...(accountId === undefined ? {} : { id: accountId }), login })),
+    approvers: approvers.slice(0, MAX_RECORDED_APPROVALS).map(({ request, accountId, login }) => ({
+      request: request.slice(request.indexOf('/') + 1),
+      ...(accountId === undefined ? {} : { id: accountId }),
+      login,
+    })),
   };
   return JSON.stringify(record);
 }
@@ -116,7 +120,8 @@ export function recordedApprovals(
       !Array.isArray(record.approvers) ||
       !record.approvers.every(
         (entry: unknown) =>
-          ['number', 'undefined'].includes(typeof (entry as { id?: unknown })?.id) &&
+          typeof (entry as { request?: unknown })?.request === 'string' &&
+          ['number', 'undefined'].includes(typeof (entry as { id?: unknown }).id) &&
           typeof (entry as { login?: unknown }).login === 'string',
       )
     )

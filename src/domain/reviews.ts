@@ -36,6 +36,8 @@ export interface Review {
 }
 
 export interface Approver {
+  /** The request whose review was counted for the account: its latest approval. */
+  request: string;
   account: string;
   accountId?: number;
   login: string;
@@ -128,7 +130,8 @@ export function approversAmong(reviews: readonly Review[], applies: (review: Rev
   return [...latest.values()]
     .filter((review) => review.verdict === 'approve' && review.trusted)
     .sort(compareReviews)
-    .map(({ account, accountId, login }) => ({
+    .map(({ request, account, accountId, login }) => ({
+      request,
       account,
       ...(accountId === undefined ? {} : { accountId }),
       login,

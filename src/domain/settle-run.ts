@@ -11,7 +11,7 @@ import { Reason } from './reasons.js';
 import { markedRequest, markerKeyFor } from './resume-mutation.js';
 import { accountOf } from './reviews.js';
 import { reviewerLogin } from './trust-policy.js';
-import { isOlder, type WorkflowState } from './workflow-state.js';
+import type { WorkflowState } from './workflow-state.js';
 
 export type Rated = { workflow: Workflow; state: WorkflowState };
 type Kind = WorkflowState['kind'];
@@ -130,12 +130,13 @@ export function settleOnMarker(input: DecideInput, mine: Rated, rated: readonly 
 
 /**
  * An approval whose stage has moved on: counted when the request that opened the gate recorded
- * its reviewer among those it counted for the visit the workflow passed, and it was submitted
- * before that resume. Otherwise the stage was resumed without it (by an explicit resume, or
- * before it came) and it settles as any event does.
+ * this very request among the approvals it counted for the visit the workflow passed. Another
+ * approval of a counted reviewer (a redelivery, a second approval) says whose request counted;
+ * any other settles as any event does (the stage was resumed by an explicit request, or before
+ * it came).
  */
 function approvalCounted(input: DecideInput, rated: Rated): Decision | undefined {
-  const { resolved, config } = input;
+  const { request, resolved, config } = input;
   const github = resolved.spec.github;
   const login = github && reviewerLogin(github);
   if (resolved.review !== 'approve' || !github || login === undefined) return undefined;
@@ -145,20 +146,25 @@ function approvalCounted(input: DecideInput, rated: Rated): Decision | undefined
   if (!record) return undefined;
   const nodes = readNodes(workflow);
   const node = nodes.ok ? nodes.nodes[record.node] : undefined;
-  if (node?.phase !== 'Succeeded' || node.finishedAt === undefined) return undefined;
+  if (node?.phase !== 'Succeeded') return undefined;
+  if (record.approvers.some((counted) => counted.request === request.metadata.name)) {
+    return complete(
+      workflow,
+      'Succeeded',
+      Reason.ApprovalCounted,
+      `workflow ${nameOf(rated)} passed ${resolved.stage}: ResumeRequest ${markedRequest(record.resumedBy)} ` +
+        `opened its gate with ${record.approvers.length} of ${record.required} approvals (${loginsOf(record.approvers)}), this one among them`,
+      node,
+    );
+  }
   const account = accountOf(github.reviewerId, login);
-  if (!record.approvers.some(({ id, login: counted }) => accountOf(id, counted) === account))
-    return undefined;
-  if (github.occurredAt !== undefined && isOlder(node.finishedAt, github.occurredAt, config))
-    return undefined;
-  return complete(
-    workflow,
-    'Succeeded',
-    Reason.ApprovalCounted,
-    `workflow ${nameOf(rated)} passed ${resolved.stage}: ResumeRequest ${markedRequest(record.resumedBy)} ` +
-      `opened its gate with ${record.approvers.length} of ${record.required} approvals (${loginsOf(record.approvers)}), this one among them`,
-    node,
-  );
+  const counted = record.approvers.find(({ id, login: other }) => accountOf(id, other) === account);
+  if (!counted) return undefined;
+  const settled = settleOn(rated, resolved.stage, config);
+  return {
+    ...settled,
+    message: `${settled.message}; ${login}'s approval was counted through ResumeRequest ${request.metadata.namespace}/${counted.request}`,
+  };
 }
 
 /** The newest run has settled the event; older runs that could take it are refused by name. */

@@ -107,8 +107,8 @@ describe('a workflow that requires two approvals', () => {
       resumedBy: `ci/${bob.metadata.name}/${bob.metadata.uid}`,
       required: 2,
       approvers: [
-        { id: reviewFrom(alice).accountId, login: 'alice' },
-        { id: reviewFrom(bob).accountId, login: 'bob' },
+        { request: alice.metadata.name, id: reviewFrom(alice).accountId, login: 'alice' },
+        { request: bob.metadata.name, id: reviewFrom(bob).accountId, login: 'bob' },
       ],
     });
   });
@@ -269,8 +269,8 @@ describe('once the stage has moved on', () => {
       resumedBy: 'ci/gh-bob-9/u9',
       required: 2,
       approvers: [
-        { id: reviewFrom(alice).accountId, login: 'alice' },
-        { id: 2, login: 'bob' },
+        { request: alice.metadata.name, id: reviewFrom(alice).accountId, login: 'alice' },
+        { request: 'gh-bob-9', id: 2, login: 'bob' },
       ],
     });
     expect(decideFor(alice, [workflow])).toEqual({
@@ -306,22 +306,32 @@ describe('once the stage has moved on', () => {
       node: 'play-42-abcde-1002',
       resumedBy: 'ci/gh-bob-9/u9',
       required: 2,
-      approvers: [{ id: 2, login: 'bob' }],
+      approvers: [{ request: 'gh-bob-9', id: 2, login: 'bob' }],
     });
     expect(decideFor(alice, [withoutAlice])).toMatchObject({ reason: Reason.AlreadyResumed });
     const withAlice = {
       node: 'play-42-abcde-1002',
       resumedBy: 'ci/gh-bob-9/u9',
       required: 2,
-      approvers: [{ id: reviewFrom(alice).accountId, login: 'alice' }],
+      approvers: [{ request: alice.metadata.name, id: reviewFrom(alice).accountId, login: 'alice' }],
     };
     // A record of an earlier visit of the stage (another node) counts for nothing now.
     expect(decideFor(alice, [passedWith({ ...withAlice, node: 'an-earlier-visit' })])).toMatchObject({
       reason: Reason.AlreadyResumed,
     });
-    // An approval of a counted reviewer submitted after the resume was not counted.
-    const afterwards = approval('alice', 'MEMBER', { submittedAt: '2019-05-15T15:30:00Z' });
-    expect(decideFor(afterwards, [passedWith(withAlice)])).toMatchObject({ reason: Reason.AlreadyResumed });
+    // Another approval of a counted reviewer (a redelivery, a second approval) was not the one
+    // counted, and says which was.
+    const again = approval('alice');
+    expect(decideFor(again, [passedWith(withAlice)])).toEqual({
+      action: 'complete',
+      phase: 'Ignored',
+      reason: Reason.AlreadyResumed,
+      message:
+        'workflow play-42-abcde is past waiting-pr-approved: its node wait-pr-approved has already succeeded ' +
+        `(resumed by ResumeRequest ci/gh-bob-9); alice's approval was counted through ResumeRequest ci/${alice.metadata.name}`,
+      workflowName: 'play-42-abcde',
+      resumedNode: 'wait-pr-approved',
+    });
   });
 
   it('two approvals that open the gate together both count: the one whose write lost is counted too', () => {
