@@ -29,7 +29,7 @@ export class ReviewIndex {
     this.groupOfKey.set(key, group);
     if (!isNew) return [];
     return [...reviews.entries()]
-      .filter(([other, { accountId }]) => other !== key && accountId === review.accountId)
+      .filter(([other, { account }]) => other !== key && account === review.account)
       .map(([other]) => other);
   }
 

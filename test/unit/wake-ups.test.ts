@@ -132,4 +132,19 @@ describe('WakeUps', () => {
     wakeUps.requestSeen({ ...review('bob-1', 'bob', 'task-42'), status: { phase: 'Succeeded' } });
     expect(logins('ns', '42')).toEqual(['alice']);
   });
+
+  it('tells reviewers without an account id (an earlier Sensor’s requests) apart by login', () => {
+    const wakeUps = new WakeUps(defaultDomainConfig);
+    const byLogin = (name: string, login: string) => {
+      const made = requestFromWebhook(
+        { event: 'pull_request_review', payload: withHeadRef(approvalBy(login, 'MEMBER'), 'task-42') },
+        { name },
+      );
+      delete made.spec.github!.reviewerId;
+      return made;
+    };
+    expect(wakeUps.requestSeen(byLogin('carl-1', 'carl'))).toEqual([]);
+    expect(wakeUps.requestSeen(byLogin('dora-1', 'dora'))).toEqual([]);
+    expect(wakeUps.requestSeen(byLogin('carl-2', 'Carl'))).toEqual(['ci/carl-1']);
+  });
 });
