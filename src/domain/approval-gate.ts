@@ -100,8 +100,11 @@ export function approvalsRecord(
   return JSON.stringify(record);
 }
 
-/** Longest record read: MAX_RECORDED_APPROVALS entries of an id and a login, with room. */
-const MAX_RECORD_BYTES = 16 * 1024;
+/**
+ * Longest record read: MAX_RECORDED_APPROVALS entries of a request name (253), an account id and
+ * a login (64) take under 19 KiB; this leaves room.
+ */
+const MAX_RECORD_BYTES = 32 * 1024;
 
 /** The record the workflow keeps for the stage, when it has a readable one. */
 export function recordedApprovals(

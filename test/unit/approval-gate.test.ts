@@ -4,6 +4,11 @@
 // second approval does not make a second reviewer), and what does not belong to this play (another
 // task, pull request, run or visit, an outsider, a fork) is not counted.
 import type { PullRequestReviewSubmittedEvent } from '@octokit/webhooks-types';
+import {
+  approvalsRecord,
+  MAX_RECORDED_APPROVALS,
+  recordedApprovals,
+} from '../../src/domain/approval-gate.js';
 import { defaultDomainConfig, type DomainConfig } from '../../src/domain/config.js';
 import { resolveRequest } from '../../src/domain/correlate.js';
 import { decide, type Decision } from '../../src/domain/decide.js';
@@ -331,6 +336,25 @@ describe('once the stage has moved on', () => {
         `(resumed by ResumeRequest ci/gh-bob-9); alice's approval was counted through ResumeRequest ci/${alice.metadata.name}`,
       workflowName: 'play-42-abcde',
       resumedNode: 'wait-pr-approved',
+    });
+  });
+
+  it('reads back the largest record it writes: the most approvals it keeps, each with the longest names', () => {
+    const workflow = playWorkflow({ at: 3, annotations: { [GATE]: '20' } });
+    const approvers = Array.from({ length: MAX_RECORDED_APPROVALS + 1 }, (_, n) => ({
+      request: `ci/${String(n).padStart(253, 'r')}`,
+      account: `id:${999_999_999_999_999 - n}`,
+      accountId: 999_999_999_999_999 - n,
+      login: `${String(n).padStart(59, 'l')}[bot]`,
+    }));
+    const resumedBy = `ci/${'m'.repeat(253)}/0b6d3a1e-0000-4000-8000-000000000001`;
+    workflow.metadata.annotations![RECORD] = approvalsRecord(nodeAt(workflow, 2), resumedBy, 20, approvers);
+    const record = recordedApprovals(workflow, 'waiting-pr-approved', defaultDomainConfig);
+    expect(record?.approvers).toHaveLength(MAX_RECORDED_APPROVALS);
+    expect(record?.approvers[0]).toEqual({
+      request: approvers[0]!.request.slice('ci/'.length),
+      id: approvers[0]!.accountId,
+      login: approvers[0]!.login,
     });
   });
 
