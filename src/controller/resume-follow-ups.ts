@@ -2,8 +2,10 @@
 // `Resumed` Event on the workflow (when asked for) and the time-to-resume metrics. They run after
 // the resume and before the request's status says Succeeded; a request that finds its own resume
 // already on the workflow (its marker) runs them again, so an operator stopped between the resume
-// and the status write (a crash, a lost lease) loses none of them. Stops are idempotent; a repeated
-// Event is counted on the one recorded; the metric is per process.
+// and the status write (a crash, a lost lease) loses none of them. Within one process they run once
+// per request, so a status write that failed after the resume does not count the resume twice in
+// the metrics; a new leader runs them again (stops are idempotent, a repeated Event is counted on
+// the one recorded).
 import type { FollowUps } from '../domain/decision.js';
 import { describeError } from '../domain/errors.js';
 import type { ResumeBackend } from '../backends/backend.js';
@@ -26,11 +28,21 @@ const workflowRef = (namespace: string, name: string) => ({
   name,
 });
 
+/** How many requests' follow-ups are remembered as done: far more than settle between two writes. */
+const REMEMBERED = 4096;
+
 export class ResumeFollowUps {
+  /** Requests (by uid) whose follow-ups this process has run, oldest first. */
+  private readonly done = new Set<string>();
+
   constructor(private readonly ctx: FollowUpContext) {}
 
   async run(turn: Turn, workflowName: string, followUps: FollowUps): Promise<void> {
     const { request, namespace, now, log } = turn;
+    const id = request.metadata.uid ?? `${namespace}/${request.metadata.name}`;
+    if (this.done.has(id)) return;
+    this.done.add(id);
+    if (this.done.size > REMEMBERED) this.done.delete(this.done.values().next().value!);
     this.observeLatency(request.metadata.creationTimestamp, followUps, now);
     for (const { name, uid } of followUps.stopWorkflows) {
       // Best effort: a failure is logged and never undoes the resume.

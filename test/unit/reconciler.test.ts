@@ -131,6 +131,12 @@ function harness(options: {
 }
 
 const waiting = () => playWorkflow({ namespace: 'ns', taskId: '42', at: 0, created });
+
+/** Two runs of task 42: play-old, waiting at the first stage, and play-new as `newer` says. */
+const twoRuns = (newer: Parameters<typeof playWorkflow>[0]): [Workflow, Workflow] => [
+  playWorkflow({ name: 'play-old', namespace: 'ns', taskId: '42', at: 0, created: '2026-01-01T09:00:00Z' }),
+  playWorkflow({ name: 'play-new', namespace: 'ns', taskId: '42', created, ...newer }),
+];
 const httpError = (code: number) => Object.assign(new Error(`HTTP ${code}`), { code });
 
 const approvalBy = (login: string, name: string) =>
@@ -250,14 +256,7 @@ describe('Reconciler', () => {
   });
 
   it('stops older duplicates after the resume only when the policy says so', async () => {
-    const older = playWorkflow({
-      name: 'play-old',
-      namespace: 'ns',
-      taskId: '42',
-      at: 0,
-      created: '2026-01-01T09:00:00Z',
-    });
-    const newer = playWorkflow({ name: 'play-new', namespace: 'ns', taskId: '42', at: 0, created });
+    const [older, newer] = twoRuns({ at: 0 });
     const resumed: Step = { outcome: 'resumed' };
     const off = harness({ request: request(), workflows: [older, newer], backend: [resumed] });
     await off.reconcile();
@@ -272,6 +271,25 @@ describe('Reconciler', () => {
     await on.reconcile();
     expect(on.stopped).toEqual(['play-old']);
     expect(on.writes[0]).toMatchObject({ phase: 'Succeeded', candidates: ['play-new', 'play-old'] });
+  });
+
+  it('runs a resume’s follow-ups when the workflow already records it, once per process', async () => {
+    // The previous leader resumed play-new and stopped before its status write.
+    const [older, newer] = twoRuns({
+      at: 1,
+      annotations: { 'resume.workflows.dev/waiting-pr-created': 'ns/rr/u1' },
+    });
+    const h = harness({ request: request(), workflows: [older, newer], stopOlderDuplicates: true });
+    await h.reconcile();
+    expect(h.targets).toEqual([]);
+    expect(h.writes[0]).toMatchObject({ phase: 'Succeeded', reason: 'ResumedByThisRequest' });
+    expect(h.stopped).toEqual(['play-old']);
+    expect(h.events.filter((e) => e === 'Normal Resumed')).toHaveLength(1);
+    // Its own status write lost too (the request still shows none): settled again, followed up once.
+    await h.reconcile();
+    expect(h.writes).toHaveLength(2);
+    expect(h.stopped).toEqual(['play-old']);
+    expect(h.events.filter((e) => e === 'Normal Resumed')).toHaveLength(1);
   });
 
   it('decides on node status read through the backend when Argo offloaded it', async () => {
