@@ -23,6 +23,8 @@ export interface Play {
   name: string;
   task: string;
   repository: string;
+  /** The head branch of the play's pull request, which names the task. */
+  branch: string;
   namespace: string;
   /** Sends the delivery of `stage` now, as GitHub would, with fresh timestamps. */
   send(stage: Stage, options?: DeliveryOptions): Promise<DeliveryAnswer>;
@@ -65,6 +67,7 @@ export async function startPlay(prefix: string): Promise<Play> {
     name,
     task,
     repository,
+    branch,
     namespace,
     send: (stage, options) => {
       const [event, payload] = payloadOf(stage);
