@@ -1,8 +1,9 @@
 // The reconciler's ResumeRequests: the cached copy, or the operator's own last status write while
 // the watch has not brought it back yet (runtime/own-writes.ts), so a turn reads nothing from the
-// API; a request the cache no longer holds is gone, whatever was written to it. The exception is a request whose validation rules read `event.*`: the cache leaves the
-// free-form eventPayload out, so that request is read whole. A finished request is deleted with
-// preconditions so a changed or recreated one survives.
+// API; a request the cache no longer holds is gone, whatever was written to it. The exception is
+// a request whose validation rules read `event.*`: the cache leaves the free-form eventPayload
+// out, so that request is read whole. A finished request is deleted with preconditions so a
+// changed or recreated one survives.
 import * as k8s from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type ResumeRequest } from '../api/resume-request.js';
 import { classifyError } from '../domain/errors.js';
