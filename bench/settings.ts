@@ -41,13 +41,17 @@ const settingsSchema = z.object({
   BENCH_SCALE_BURST: int(1, 1000).default(1000),
   /** Scale profile: cached workflows resumed with `argo resume` for comparison. */
   BENCH_SCALE_ARGO_SAMPLE: int(1, 1000).default(100),
-  /** Rate and pipeline profiles: arrivals per second, each rate timed on both paths (comma-separated). */
+  /**
+   * Rate and pipeline profiles: arrivals per second, each rate timed (comma-separated). By default
+   * 5, 20, 50 and 100 for `rate`; 1, 2, 3, 4, 6 and 8 for `pipeline`, around the Sensor's ceiling of
+   * 5 creates a second (docs/performance.md).
+   */
   BENCH_RATES: z
     .string()
     .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'a comma-separated list of rates per second, such as 5,20,50,100')
     .transform((list) => list.split(',').map(Number))
     .pipe(z.array(z.number().min(0.5).max(200)).min(1).max(8))
-    .default([5, 20, 50, 100]),
+    .optional(),
   /** Rate and pipeline profiles: how long arrivals come at each rate. */
   BENCH_RATE_SECONDS: int(2, 120).default(15),
   /**
@@ -117,17 +121,31 @@ export const MAX_RATE_ARRIVALS = 5000;
 /**
  * The rate profile's deadline: filling both namespaces at a pessimistic 10 workflows a second,
  * then at each rate both paths for three times the schedule (arrivals, the grace for late ones,
- * the drain), the warm-ups and the counting pass. At least 600 s, at most 3600 s.
+ * the drain), the warm-ups and the counting pass, and, when the path drains no faster than
+ * `drainPerSecond`, every arrival at that pace. At least 600 s, at most 3600 s.
  */
-function rateDeadlineSeconds(rate: RateSettings, warmUp: number, n: number): number {
+function rateDeadlineSeconds(rate: RateSettings, warmUp: number, n: number, drainPerSecond?: number): number {
   const arrivals = rate.rates.reduce((sum, perSecond) => sum + perSecond, 0) * rate.seconds;
   const workflows = 2 * (arrivals + warmUp) + n;
   const runs = rate.rates.length * 2 * rate.seconds * 3;
-  return Math.min(3600, Math.max(600, Math.ceil(180 + workflows / 10 + runs + n * SECONDS_PER_RESUME)));
+  const drain = drainPerSecond === undefined ? 0 : (arrivals + warmUp) / drainPerSecond;
+  return Math.min(
+    3600,
+    Math.max(600, Math.ceil(180 + workflows / 10 + runs + drain + n * SECONDS_PER_RESUME)),
+  );
 }
 
-function rateSettings(settings: z.infer<typeof settingsSchema>): RateSettings {
-  const rates = [...new Set(settings.BENCH_RATES)].sort((a, b) => a - b);
+/**
+ * The pipeline's Sensor creates at most 5 requests a second (client-go's default rate limit), so
+ * a run above that drains at its pace: its deadline allows every arrival at 3 a second.
+ */
+const PIPELINE_DRAIN_PER_SECOND = 3;
+
+const DEFAULT_RATES = [5, 20, 50, 100];
+const DEFAULT_PIPELINE_RATES = [1, 2, 3, 4, 6, 8];
+
+function rateSettings(settings: z.infer<typeof settingsSchema>, defaults: readonly number[]): RateSettings {
+  const rates = [...new Set(settings.BENCH_RATES ?? defaults)].sort((a, b) => a - b);
   const rate = {
     rates,
     seconds: settings.BENCH_RATE_SECONDS,
@@ -148,8 +166,9 @@ function rateSettings(settings: z.infer<typeof settingsSchema>): RateSettings {
 export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
   const settings = parseEnvSettings(settingsSchema, env, 'benchmark');
   const scaled = settings.BENCH_PROFILE === 'scale';
-  const rate = settings.BENCH_PROFILE === 'rate' ? rateSettings(settings) : undefined;
-  const pipeline = settings.BENCH_PROFILE === 'pipeline' ? rateSettings(settings) : undefined;
+  const rate = settings.BENCH_PROFILE === 'rate' ? rateSettings(settings, DEFAULT_RATES) : undefined;
+  const pipeline =
+    settings.BENCH_PROFILE === 'pipeline' ? rateSettings(settings, DEFAULT_PIPELINE_RATES) : undefined;
   const openLoop = rate ?? pipeline;
   const concurrency = settings.BENCH_CONCURRENCY ?? (scaled ? 32 : 4);
   const concurrencies = [...new Set([...settings.BENCH_CONCURRENCIES, concurrency])].sort((a, b) => a - b);
@@ -174,7 +193,12 @@ export function loadSettings(env: NodeJS.ProcessEnv): BenchSettings {
       : hostile
         ? 900
         : openLoop
-          ? rateDeadlineSeconds(openLoop, settings.BENCH_WARMUP, settings.BENCH_N)
+          ? rateDeadlineSeconds(
+              openLoop,
+              settings.BENCH_WARMUP,
+              settings.BENCH_N,
+              pipeline ? PIPELINE_DRAIN_PER_SECOND : undefined,
+            )
           : defaultDeadlineSeconds(settings.BENCH_N, settings.BENCH_WARMUP, concurrencies));
   return {
     scale: scaled ? scale : undefined,

@@ -16,6 +16,15 @@ describe('the pipeline profile settings', () => {
     expect(settings.deadlineMs).toBeGreaterThanOrEqual(600_000);
   });
 
+  it('default to rates around the Sensor’s ceiling, and give a run above it the time to drain', () => {
+    const settings = loadSettings({ BENCH_PROFILE: 'pipeline' });
+    expect(settings.pipeline?.rates).toEqual([1, 2, 3, 4, 6, 8]);
+    const rate = { BENCH_RATES: '50,100', BENCH_RATE_SECONDS: '15' };
+    expect(loadSettings({ BENCH_PROFILE: 'pipeline', ...rate }).deadlineMs).toBeGreaterThan(
+      loadSettings({ BENCH_PROFILE: 'rate', ...rate }).deadlineMs,
+    );
+  });
+
   it('refuse a schedule that would need more workflows than the bound', () => {
     expect(() =>
       loadSettings({ BENCH_PROFILE: 'pipeline', BENCH_RATES: '200', BENCH_RATE_SECONDS: '30' }),
