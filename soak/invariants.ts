@@ -150,6 +150,10 @@ export function checkInvariants(input: CheckInput): CheckResult {
 
   for (const [run, { task, live }] of input.runs) {
     const workflow = workflows.get(run);
+    // A stage can only be resumed once the stage before it was: while that one waits for an event
+    // that never arrived (a delivery the EventSource never answered with success), the later
+    // stages' events rightly wait too, and only the earliest stage that should have moved is lost.
+    let reachable = true;
     for (let stage = 0; stage < STAGES.length; stage++) {
       const where = { task, stage: STAGES[stage]!.stage, workflow: run };
       const violation = (kind: ViolationKind, names: string[], detail: string) =>
@@ -177,12 +181,13 @@ export function checkInvariants(input: CheckInput): CheckResult {
             [...new Set([marker ?? '', ...claims])].filter(Boolean),
             'named as resumed, but the stage is not',
           );
-        else if (live && valid.length > 0)
+        else if (live && reachable && valid.length > 0)
           violation(
             'lost',
             valid,
             `valid events arrived and the stage was never resumed (${describeRun(workflow)}; ${describeRequests(valid, requests)})`,
           );
+        reachable = false;
         continue;
       }
       resumes += 1;

@@ -129,6 +129,42 @@ describe('the soak invariants', () => {
     });
   });
 
+  it('count only the earliest stage that should have moved: later events wait while an earlier one never arrived', () => {
+    // The first stage's delivery was never answered with success (not sent), so the labeled and
+    // the approval rightly wait at a stage the run cannot reach.
+    const unanswered = checkInvariants({
+      runs,
+      sent: sent([
+        ['b', 1, 'valid'],
+        ['c', 2, 'valid'],
+      ]),
+      workflows: [run(0, [])],
+      requests: [
+        request('b', 1, { phase: 'Waiting', reason: 'StageNotReached' }),
+        request('c', 2, { phase: 'Waiting', reason: 'StageNotReached' }),
+      ],
+    });
+    expect(unanswered).toEqual({ resumes: 0, violations: [] });
+    // Its event arrived and the stage never moved: that stage is lost, and only that one.
+    const lost = checkInvariants({
+      runs,
+      sent: sent([
+        ['a', 0, 'valid'],
+        ['b', 1, 'valid'],
+        ['c', 2, 'valid'],
+      ]),
+      workflows: [run(0, [])],
+      requests: [
+        request('a', 0, { phase: 'Waiting', reason: 'StageNotReached' }),
+        request('b', 1, { phase: 'Waiting', reason: 'StageNotReached' }),
+        request('c', 2, { phase: 'Waiting', reason: 'StageNotReached' }),
+      ],
+    });
+    expect(lost.violations.filter((v) => v.kind === 'lost')).toEqual([
+      expect.objectContaining({ stage: 'waiting-pr-created', requests: ['a'] }),
+    ]);
+  });
+
   it('name a stage that two requests say they resumed as a double resume', () => {
     const result = checkInvariants({
       runs,
