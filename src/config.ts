@@ -134,8 +134,10 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const camelToKebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const camelToEnv = (key: string) => `WRO_${camelToKebab(key).replace(/-/g, '_').toUpperCase()}`;
+/** A setting's flag name without the dashes: retryMaxAttempts → retry-max-attempts. */
+export const camelToKebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** A setting's variable: retryMaxAttempts → WRO_RETRY_MAX_ATTEMPTS. */
+export const camelToEnv = (key: string) => `WRO_${camelToKebab(key).replace(/-/g, '_').toUpperCase()}`;
 
 /** Reads settings from flags and environment; throws ConfigError naming every bad setting. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
