@@ -3,7 +3,12 @@
 // the leader dying, and the shutdown and clean-up paths.
 import * as k8s from '@kubernetes/client-node';
 import { createNamespace, kubectlOk, plane, waitFor } from '../support/plane.js';
-import { startOperator, waitUntilLeading, type RunningOperator } from '../support/operator.js';
+import {
+  startOperator,
+  TEST_LEASE_DURATION_MS,
+  waitUntilLeading,
+  type RunningOperator,
+} from '../support/operator.js';
 import { startFaultWebhook, type FaultWebhook } from '../support/fault-webhook.js';
 import { createResumeRequest, getResumeRequest, markerOf, waitForPhase } from '../support/resume-requests.js';
 import {
@@ -211,7 +216,6 @@ describe('an operator killed mid-flight', () => {
 describe('two replicas', () => {
   it('elect one leader, and the standby takes over and finishes the work when it dies', async () => {
     const namespace = await createNamespace('replicas');
-    const leaseDurationMs = 4000;
     const a = await startOperator(`replica-a-${namespace}`, namespace);
     const b = await startOperator(`replica-b-${namespace}`, namespace);
     const leader = await waitFor('one leader', async () => {
@@ -234,8 +238,8 @@ describe('two replicas', () => {
     await leader.kill();
     const killedAt = Date.now();
     await createResumeRequest(namespace, 'failover-created', { taskId: '231', eventType: 'pr-created' });
-    await waitUntilLeading(standby, leaseDurationMs + 10_000);
-    expect(Date.now() - killedAt).toBeLessThan(leaseDurationMs + 5000);
+    await waitUntilLeading(standby, TEST_LEASE_DURATION_MS + 10_000);
+    expect(Date.now() - killedAt).toBeLessThan(TEST_LEASE_DURATION_MS + 5000);
     const request = await waitForPhase(namespace, 'failover-created', 'Succeeded');
     expect(request.status?.reason).toBe('Resumed');
     await standby.stop();

@@ -6,11 +6,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from '@jest/globals';
 import { freePort } from '../../bench/free-port.js';
 import { OPERATOR_NODE_ENV, OPERATOR_NODE_FLAGS } from '../../src/node-flags.js';
-import { createNamespace, plane, projectRoot, run, waitFor } from './plane.js';
+import { createNamespace, GiveUp, plane, projectRoot, run, waitFor } from './plane.js';
 
 const mainScript = join(projectRoot, 'dist/operator.mjs');
 let operatorKubeconfig: string | undefined;
 const started = new Set<RunningOperator>();
+/**
+ * The tests' leader election: short, so that failovers are quick, but with a renew deadline a
+ * loaded 2-core machine meets (a 3-s deadline was missed there, and the leader exited mid-test).
+ */
+export const TEST_LEASE_DURATION_MS = 8000;
 
 /** Kills every operator this test file started and has not stopped, so none outlives it. */
 export async function stopAllOperators(): Promise<void> {
@@ -78,8 +83,8 @@ export async function startOperator(
         WRO_LOG_LEVEL: 'debug',
         WRO_RETRY_INITIAL_DELAY_MS: '300',
         WRO_RETRY_MAX_DELAY_MS: '2000',
-        WRO_LEASE_DURATION_MS: '4000',
-        WRO_RENEW_DEADLINE_MS: '3000',
+        WRO_LEASE_DURATION_MS: String(TEST_LEASE_DURATION_MS),
+        WRO_RENEW_DEADLINE_MS: String(TEST_LEASE_DURATION_MS - 2000),
         WRO_RETRY_PERIOD_MS: '500',
         WRO_WATCH_TIMEOUT_SECONDS: '20',
       };
@@ -137,11 +142,15 @@ export async function startOperator(
   return operator;
 }
 
-/** Waits until `operator` is the leader and its caches are synced. */
-export function waitUntilLeading(operator: RunningOperator, timeoutMs = 20_000): Promise<true> {
+/** Waits until `operator` is the leader and its caches are synced; fails at once, with its log, if it exits. */
+export function waitUntilLeading(operator: RunningOperator, timeoutMs = 60_000): Promise<true> {
   return waitFor(
     `operator ${operator.name} to lead with synced caches`,
     async () => {
+      if (operator.process.exitCode !== null || operator.process.signalCode !== null)
+        throw new GiveUp(
+          `operator ${operator.name} exited (${operator.process.exitCode ?? operator.process.signalCode}):\n${operator.logs().slice(-3000)}`,
+        );
       const metrics = await operator.metrics();
       const ready = await fetch(`http://127.0.0.1:${operator.port}/readyz`);
       return /^workflow_resume_leader 1$/m.test(metrics) && ready.ok ? true : undefined;
