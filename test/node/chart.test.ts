@@ -393,9 +393,17 @@ describe('installed with helm', () => {
           const restarted = (await getPods(system, SELECTOR)).find(
             (pod) => pod.restarts > (before.get(pod.metadata.name) ?? 0) || pod.lastTerminationReason,
           );
-          return restarted
-            ? `${restarted.metadata.name} restarted (${restarted.lastTerminationReason ?? 'running again'})`
-            : undefined;
+          if (!restarted) return undefined;
+          // What the container said last, so that a restart names its cause.
+          const previous = await kubectl([
+            '-n',
+            system,
+            'logs',
+            restarted.metadata.name,
+            '--previous',
+            '--tail=15',
+          ]);
+          return `${restarted.metadata.name} restarted (${restarted.lastTerminationReason ?? 'running again'}):\n${previous.stdout}${previous.stderr}`;
         },
         { timeoutMs: 600_000, intervalMs: 1000 },
       );
