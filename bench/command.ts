@@ -40,10 +40,24 @@ export async function runCommandOk(
 
 /** True while a process with this pid exists (signal 0 checks without signalling). */
 export function isAlive(pid: number): boolean {
+  // 0 and negative numbers would name process groups, this one's among them.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Sends `signal` unless the process has already exited; false when it had. */
+export function signalUnlessExited(pid: number, signal: NodeJS.Signals): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
   }
 }

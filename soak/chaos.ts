@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { isAlive, runCommandOk } from '../bench/command.js';
+import { isAlive, runCommandOk, signalUnlessExited } from '../bench/command.js';
 import type { CountingProxy } from '../bench/counting-proxy.js';
 import type { Deadline } from '../bench/deadline.js';
 import { paths } from '../bench/paths.js';
@@ -14,6 +14,8 @@ import { DeploymentReplicas } from './deployment.js';
 import type { OperatorReplicas } from './replicas.js';
 import type { FaultKind, ScheduledFault } from './schedule.js';
 
+/** The pipeline's processes, in the order they start: the bus, then its two clients. */
+const PIPELINE = ['nats-server', 'sensor', 'eventsource'] as const;
 /** How long a webhook fault window lasts. */
 const WEBHOOK_WINDOW_MS = 3000;
 /** Longer than the lease (4 s), so the standby takes over while the leader is stopped. */
@@ -35,11 +37,21 @@ export interface ChaosTally {
   injected: Map<FaultKind, number>;
   /** Replicas that exited by themselves (a leader that lost its lease) and were replaced. */
   replicaExits: number;
+  /**
+   * Pipeline processes that exited by themselves and were started again, as their Deployments'
+   * pods would be (a Sensor started while nats-server restarts exits at once).
+   */
+  pipelineExits: number;
   droppedWatchStreams: number;
 }
 
 export class Chaos {
-  readonly tally: ChaosTally = { injected: new Map(), replicaExits: 0, droppedWatchStreams: 0 };
+  readonly tally: ChaosTally = {
+    injected: new Map(),
+    replicaExits: 0,
+    pipelineExits: 0,
+    droppedWatchStreams: 0,
+  };
 
   constructor(private readonly options: ChaosOptions) {}
 
@@ -49,13 +61,35 @@ export class Chaos {
       const waitMs = startedAt + fault.atMs - Date.now();
       // A fault that overran its slot (a slow restart) delays the next ones; none is skipped.
       if (waitMs > 0) await this.options.deadline.sleep('the next fault', waitMs);
-      // Two replicas before every fault: a standby must be there to take over.
+      // Two replicas and the whole pipeline before every fault: a standby must be there to take
+      // over, and each fault meets the processes it is meant for.
       this.tally.replicaExits += await this.options.replicas.fill();
+      await this.restartExitedPipeline();
       this.options.log(`fault: ${fault.kind}`);
       await this.inject(fault.kind);
       this.tally.injected.set(fault.kind, (this.tally.injected.get(fault.kind) ?? 0) + 1);
     }
     this.tally.replicaExits += await this.options.replicas.fill();
+    await this.restartExitedPipeline();
+  }
+
+  /** Starts again each pipeline process that has exited by itself. */
+  private async restartExitedPipeline(): Promise<void> {
+    for (const name of PIPELINE) {
+      if (isAlive(this.pipelinePid(name))) continue;
+      this.options.log(`${name} had exited by itself; starting it again`);
+      this.tally.pipelineExits += 1;
+      await this.plane('start', this.options.planeDir, name);
+    }
+  }
+
+  /** The pid `hack/plane` recorded for the process, 0 (never alive) when there is none. */
+  private pipelinePid(name: (typeof PIPELINE)[number]): number {
+    try {
+      return Number(readFileSync(join(this.options.planeDir, `${name}.pid`), 'utf8').trim());
+    } catch {
+      return 0;
+    }
   }
 
   private async inject(kind: FaultKind): Promise<void> {
@@ -119,8 +153,9 @@ export class Chaos {
   /** The Sensor SIGKILLed wherever it is (mid-create, before an ack) and started again. */
   private async killSensor(): Promise<void> {
     const { planeDir, deadline } = this.options;
-    const pid = Number(readFileSync(join(planeDir, 'sensor.pid'), 'utf8'));
-    process.kill(pid, 'SIGKILL');
+    const pid = this.pipelinePid('sensor');
+    // It may have exited by itself since the last check.
+    signalUnlessExited(pid, 'SIGKILL');
     while (isAlive(pid)) await deadline.sleep('the Sensor to exit', 50);
     await this.plane('start', planeDir, 'sensor');
   }

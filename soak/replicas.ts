@@ -2,7 +2,7 @@
 // replicas runs them; the chaos finds the leader the way an operator engineer would (the
 // Lease's holder) and replaces a killed replica, so two are always running.
 import * as k8s from '@kubernetes/client-node';
-import { isAlive } from '../bench/command.js';
+import { isAlive, signalUnlessExited } from '../bench/command.js';
 import type { Deadline } from '../bench/deadline.js';
 import { startOperatorProcess, type OperatorProcess } from '../bench/operator-process.js';
 import type { BenchPlane } from '../bench/plane.js';
@@ -27,18 +27,10 @@ export const OPERATOR_SETTINGS: Record<string, string> = {
 };
 
 /**
- * Sends `signal` unless the process has already exited (a leader that could not renew its lease
- * exits by itself, and the Lease still names it until another replica takes over).
+ * A leader that could not renew its lease exits by itself, and the Lease still names it until
+ * another replica takes over: a signal finds it gone.
  */
-function signal(pid: number, name: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, name);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-}
+const signal = signalUnlessExited;
 
 /** The operator's two replicas as the chaos sees them, processes here or the chart's pods. */
 export interface OperatorReplicas {

@@ -97,6 +97,7 @@ export function summaryTable(report: SoakReport, ledger: Ledger, chaos: ChaosTal
     ),
     ...Object.entries(report.faults).map(([kind, n]) => row(`  ${kind}`, n)),
     row('  replicas that exited by themselves', chaos.replicaExits),
+    row('  pipeline processes that exited by themselves', chaos.pipelineExits),
     row('  watch streams dropped', chaos.droppedWatchStreams),
     row('stages resumed', report.resumes),
     row('double resumes', report.double_resumes),

@@ -82,7 +82,7 @@ describe('the soak report', () => {
       tasks: 1,
       ledger: new Ledger(),
       requests: 0,
-      chaos: { injected: new Map(injected), replicaExits: 0, droppedWatchStreams: 0 },
+      chaos: { injected: new Map(injected), replicaExits: 0, pipelineExits: 0, droppedWatchStreams: 0 },
       faultKinds,
       resumes: 0,
       violations: [],
