@@ -35,24 +35,33 @@ const gaugeValue = (state: CircuitState): 0 | 1 | 2 =>
 export class BreakerRegistry {
   private readonly backendBreakers = new Map<string, CircuitBreakerPolicy>();
   private readonly workflowBreakers = new Map<string, CircuitBreakerPolicy>();
+  /**
+   * Bounds one attempt. The attempt never reads the policy's abort signal, so the signal is not
+   * aborted when it returns: aborting builds a DOMException, stack and all, on every resume.
+   */
+  private readonly bounded: ReturnType<typeof timeout>;
 
   constructor(
     private readonly settings: BreakerSettings,
     private readonly report: BreakerGauge = () => {},
-  ) {}
+  ) {
+    this.bounded = timeout(settings.attemptTimeoutMs, {
+      strategy: TimeoutStrategy.Aggressive,
+      abortOnReturn: false,
+    });
+  }
 
   /**
    * Runs `fn` through the namespace's backend breaker and the workflow's breaker, bounded by the
    * attempt timeout; throws BrokenCircuitError when either breaker is open.
    */
   execute<T>(backend: string, namespace: string, workflowName: string, fn: () => Promise<T>): Promise<T> {
-    const bounded = timeout(this.settings.attemptTimeoutMs, TimeoutStrategy.Aggressive);
     const breakers = wrap(
       this.backendBreaker(`${backend}/${namespace}`),
       this.workflowBreaker(`${namespace}/${workflowName}`),
     );
     return breakers.execute(() =>
-      bounded.execute(fn).catch((error: unknown) => {
+      this.bounded.execute(fn).catch((error: unknown) => {
         // A timed-out write may still land; the next attempt re-reads and sees it by its marker.
         if (isTaskCancelledError(error)) {
           throw Object.assign(new Error(`attempt timed out after ${this.settings.attemptTimeoutMs} ms`), {
