@@ -153,7 +153,9 @@ export interface ScaleReport {
     ReturnType<typeof requestFigures> & {
       rss_mb: number;
       ready_ms: number;
+      ready_cpu_ms: number;
       rss_ready_mb: number;
+      rss_peak_at_ready_mb: number;
       rss_empty_mb: number;
       rss_after_burst_mb: number;
       rss_after_relist_mb: number;
@@ -185,7 +187,9 @@ export function buildScaleReport(result: ScaleResult): ScaleReport {
       rss_mb: round(rss.peakMiB, 1),
       ...requestFigures(result.requests),
       ready_ms: Math.round(result.readyMs),
+      ready_cpu_ms: Math.round(result.readyCpuMs),
       rss_ready_mb: round(rss.readyMiB, 1),
+      rss_peak_at_ready_mb: round(rss.peakAtReadyMiB, 1),
       rss_empty_mb: round(rss.emptyMiB, 1),
       rss_after_burst_mb: round(rss.afterBurstMiB, 1),
       rss_after_relist_mb: round(rss.afterRelistMiB, 1),
@@ -215,8 +219,8 @@ export function scaleSummary(report: ScaleReport): string[] {
   const { ours, argo_cli: argo } = report;
   return [
     `scale: ${report.workflows} workflows and ${report.finished_requests} finished requests cached`,
-    `ours: ready in ${ours.ready_ms} ms; RSS empty ${ours.rss_empty_mb} MiB, ready ${ours.rss_ready_mb} MiB, ` +
-      `peak ${ours.rss_mb} MiB, after the burst ${ours.rss_after_burst_mb} MiB, after a relist ` +
+    `ours: ready in ${ours.ready_ms} ms (${ours.ready_cpu_ms} ms of CPU); RSS empty ${ours.rss_empty_mb} MiB, ` +
+      `ready ${ours.rss_ready_mb} MiB, peak ${ours.rss_peak_at_ready_mb} MiB by ready and ${ours.rss_mb} MiB in all, after the burst ${ours.rss_after_burst_mb} MiB, after a relist ` +
       `${ours.rss_after_relist_mb} MiB; ${ours.rss_kib_per_workflow} KiB per workflow, ` +
       `${ours.rss_kib_per_finished_request} KiB per finished request`,
     `ours: burst of ${report.n} at ${report.concurrency} in flight: p50 ${ours.latency_ms.p50} ms, ` +

@@ -20,6 +20,7 @@ import { createNamespace } from './namespaces.js';
 import { startOperatorProcess, type OperatorProcess } from './operator-process.js';
 import { cpuPerResume, idleCpuPerMs, startCpuMeter } from './operator-cpu.js';
 import { peakRssMiB, rssMiB } from './peak-rss.js';
+import { cpuMs } from './process-cpu.js';
 import type { BenchPlane } from './plane.js';
 import { progress } from './progress.js';
 import { resumeByRequests } from './request-batch.js';
@@ -47,10 +48,14 @@ export interface ScaleResult {
   burst: BatchResult;
   argoSample: BatchResult;
   readyMs: number;
+  readyCpuMs: number;
   rss: {
     emptyMiB: number;
     requestsOnlyMiB: number;
     readyMiB: number;
+    /** VmHWM at ready: the start-up's peak. */
+    peakAtReadyMiB: number;
+    /** VmHWM after the burst: the whole run's peak. */
     peakMiB: number;
     afterBurstMiB: number;
     afterRelistMiB: number;
@@ -60,19 +65,33 @@ export interface ScaleResult {
   cpuMsPerResume: number;
 }
 
+interface StartedOperator {
+  operator: OperatorProcess;
+  /** Spawn to leading with synced caches. */
+  readyMs: number;
+  /** Its CPU time from spawn to ready: what start-up costs, whatever else the machine runs. */
+  readyCpuMs: number;
+  /** VmHWM at ready: the start-up lists' peak, apart from what follows. */
+  peakAtReadyMiB: number;
+  /** VmRSS once settled after ready. */
+  rssMiB: number;
+}
+
 /** Starts the operator on `namespaces`, waits until it leads, lets it settle; RSS and time to ready. */
 async function startAndSettle(
   plane: BenchPlane,
   namespaces: string[],
   deadline: Deadline,
   apiPort?: number,
-): Promise<{ operator: OperatorProcess; readyMs: number; rssMiB: number }> {
+): Promise<StartedOperator> {
   const operator = await startOperatorProcess({ plane, namespaces, apiPort, deadline });
   try {
     await operator.waitUntilLeading(deadline);
     const readyMs = performance.now() - operator.startedAtMs;
+    const readyCpuMs = cpuMs(operator.pid);
+    const peakAtReadyMiB = peakRssMiB(operator.pid);
     await deadline.sleep('the operator to settle after start-up', SETTLE_MS);
-    return { operator, readyMs, rssMiB: rssMiB(operator.pid) };
+    return { operator, readyMs, readyCpuMs, peakAtReadyMiB, rssMiB: rssMiB(operator.pid) };
   } catch (error) {
     await operator.stop();
     throw error;
@@ -143,7 +162,10 @@ export async function runScale(options: {
     progress(`scale: starting the operator with every cache full (through the counting proxy)`);
     const full = await startAndSettle(plane, [namespace, finishedNamespace], deadline, proxy.port);
     release.push(() => full.operator.stop());
-    progress(`scale: ready in ${full.readyMs.toFixed(0)} ms, RSS ${full.rssMiB.toFixed(1)} MiB`);
+    progress(
+      `scale: ready in ${full.readyMs.toFixed(0)} ms (${full.readyCpuMs.toFixed(0)} ms of CPU), ` +
+        `RSS ${full.rssMiB.toFixed(1)} MiB, peak so far ${full.peakAtReadyMiB.toFixed(1)} MiB`,
+    );
 
     progress(`scale: a burst of ${scale.burst} ResumeRequests, ${concurrency} creates in flight at most`);
     const before = proxy.snapshot();
@@ -200,7 +222,16 @@ export async function runScale(options: {
       burst,
       argoSample,
       readyMs: full.readyMs,
-      rss: { emptyMiB, requestsOnlyMiB, readyMiB: full.rssMiB, peakMiB, afterBurstMiB, afterRelistMiB },
+      readyCpuMs: full.readyCpuMs,
+      rss: {
+        emptyMiB,
+        requestsOnlyMiB,
+        readyMiB: full.rssMiB,
+        peakAtReadyMiB: full.peakAtReadyMiB,
+        peakMiB,
+        afterBurstMiB,
+        afterRelistMiB,
+      },
       requests: perResume(run, idle, runMs / idleMs, scale.burst),
       cpuMsPerResume: cpuPerResume(cpu, idlePerMs, scale.burst),
     };
