@@ -41,4 +41,4 @@ EXPOSE 8080
 # The operator's Node.js flags and environment (src/node-flags.ts says why). Stack traces name
 # bundle positions; NODE_OPTIONS=--enable-source-maps maps them to the sources, for about 10 MiB.
 ENV MALLOC_TRIM_THRESHOLD_=131072
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--expose-gc", "/app/operator.mjs"]
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "--heap-growing-percent=50", "--expose-gc", "/app/operator.mjs"]
