@@ -24,7 +24,7 @@ import { ResettingBackoff } from './backoff.js';
 import type { ByteBudget } from './byte-budget.js';
 import { TimeSlices } from './time-slices.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
-import type { ListWatch, RawObject, WatchHandle } from './list-watch.js';
+import type { ListPage, ListWatch, RawObject, WatchHandle } from './list-watch.js';
 
 /** Thrown by a projection for an object it cannot read; `reason` names why, for metrics and Events. */
 export class UnreadableObject extends Error {
@@ -71,7 +71,7 @@ export interface ReflectorOptions<T> {
   resyncIntervalMs: number;
   watchTimeoutSeconds: number;
   backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
-  /** Objects per list page; each page is held whole in memory while it is read. */
+  /** Objects per list page; a page is held whole in memory while it is read, and the next one is fetched meanwhile. */
   pageSize?: number;
   /**
    * How long projecting watch events or list items may hold the event loop before the rest
@@ -211,12 +211,15 @@ export class Reflector<T> {
     const freshVersions = new Map<string, string>();
     let continueToken: string | undefined;
     let version: string | undefined;
+    let next = this.fetchPage(undefined);
     do {
-      const page = await this.options.source.list({
-        ...(continueToken ? { continueToken } : {}),
-        limit: this.options.pageSize ?? DEFAULT_PAGE_SIZE,
-      });
+      const page = await next;
       if (!this.running) return;
+      continueToken = page.metadata?.continue || undefined;
+      version = page.metadata?.resourceVersion ?? version;
+      // The next page is asked for before this one is projected: the API server prepares it
+      // while this process parses, so a long list costs about the larger of the two, not their sum.
+      if (continueToken) next = this.fetchPage(continueToken);
       for (const raw of page.items) {
         await this.slices.yieldIfSpent();
         if (!this.running) return;
@@ -225,8 +228,6 @@ export class Reflector<T> {
         fresh.set(objectKey(raw), object);
         freshVersions.set(objectKey(raw), raw.metadata?.resourceVersion ?? '');
       }
-      continueToken = page.metadata?.continue || undefined;
-      version = page.metadata?.resourceVersion ?? version;
     } while (continueToken);
     const previous = this.store;
     const previousVersions = this.versions;
@@ -248,6 +249,19 @@ export class Reflector<T> {
       if (!fresh.has(key)) this.notify('deleted', object, object);
     }
     this.synced = true;
+  }
+
+  /**
+   * One list page. A page fetched ahead may be abandoned (the cache was stopped): its failure is
+   * then noted here, not left unhandled; whoever awaits it still gets the rejection.
+   */
+  private fetchPage(continueToken: string | undefined): Promise<ListPage> {
+    const page = this.options.source.list({
+      ...(continueToken ? { continueToken } : {}),
+      limit: this.options.pageSize ?? DEFAULT_PAGE_SIZE,
+    });
+    page.catch(() => undefined);
+    return page;
   }
 
   private watchOnce(): Promise<WatchEnd> {

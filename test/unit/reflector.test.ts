@@ -153,6 +153,48 @@ describe('Reflector', () => {
     reflector.stop();
   });
 
+  it('asks for the next page before it projects the current one', async () => {
+    const listsWhenProjected: number[] = [];
+    const { clock, source, reflector } = setup({
+      project: (raw) => {
+        listsWhenProjected.push(source.lists.length);
+        return raw;
+      },
+    });
+    source.listAnswers = [
+      { items: [object('a', '1')], metadata: { continue: 'second', resourceVersion: '20' } },
+      { items: [object('b', '2')], metadata: { continue: 'third', resourceVersion: '20' } },
+      { items: [object('c', '3')], metadata: { resourceVersion: '20' } },
+    ];
+    reflector.start();
+    await clock.advance(0);
+    expect(listsWhenProjected).toEqual([2, 3, 3]);
+    expect(source.lists).toEqual([
+      { limit: 500 },
+      { continueToken: 'second', limit: 500 },
+      { continueToken: 'third', limit: 500 },
+    ]);
+    expect(reflector.size).toBe(3);
+    reflector.stop();
+  });
+
+  it('starts the list over when a page fetched ahead fails', async () => {
+    const { clock, source, reflector } = setup();
+    source.listAnswers = [
+      { items: [object('a', '1')], metadata: { continue: 'next', resourceVersion: '20' } },
+      Object.assign(new Error('the continue token has expired'), { statusCode: 410 }),
+      { items: [object('a', '1'), object('b', '2')], metadata: { resourceVersion: '21' } },
+    ];
+    reflector.start();
+    await clock.advance(0);
+    expect(reflector.hasSynced).toBe(false);
+    await clock.advance(100);
+    expect(source.lists).toEqual([{ limit: 500 }, { continueToken: 'next', limit: 500 }, { limit: 500 }]);
+    expect(reflector.size).toBe(2);
+    expect(source.current.options.resourceVersion).toBe('21');
+    reflector.stop();
+  });
+
   it.each([
     ['a refused connection', connectionRefused],
     ['429 Too Many Requests', tooManyRequests],
