@@ -93,11 +93,12 @@ function keepSuspendNodes(nodes: Record<string, unknown>, limits: ProjectionLimi
       `the node map holds ${ids.length} nodes, more than the limit of ${limits.maxNodes}`,
     );
   const kept: KeptNodes = { nodes: {}, bytes: 0, clipped: [] };
+  // Only a failure names its node; a workflow may hold thousands of nodes that pass.
+  const shown = (id: string) => JSON.stringify(id.slice(0, 100));
   for (const id of ids) {
     const node = nodes[id];
-    const shown = JSON.stringify(id.slice(0, 100));
     if (!isRecord(node) || typeof node.type !== 'string')
-      throw new UnreadableObject(SkipReason.InvalidNodeStatus, `node ${shown} is not a node`);
+      throw new UnreadableObject(SkipReason.InvalidNodeStatus, `node ${shown(id)} is not a node`);
     if (node.type !== 'Suspend') continue;
     let projected;
     try {
@@ -106,7 +107,7 @@ function keepSuspendNodes(nodes: Record<string, unknown>, limits: ProjectionLimi
       if (!(error instanceof UnreadableNode)) throw error;
       throw new UnreadableObject(
         SkipReason.InvalidNodeStatus,
-        `suspend node ${shown} cannot be read: ${error.message}`,
+        `suspend node ${shown(id)} cannot be read: ${error.message}`,
       );
     }
     kept.nodes[id] = projected.node;
