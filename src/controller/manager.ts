@@ -98,6 +98,7 @@ export class Manager {
       resyncIntervalMs: settings.resyncIntervalMs,
       watchTimeoutSeconds: settings.watchTimeoutSeconds,
       pageSize: settings.listPageSize,
+      streamLists: true,
       onRelisted: () => this.compactSoon(),
       clock,
     };

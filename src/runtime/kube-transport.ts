@@ -33,6 +33,8 @@ interface Credentials {
 
 export interface WatchStream {
   stop(): void;
+  pause(): void;
+  resume(): void;
 }
 
 function pathWithQuery(prefix: string, path: string, query: Query | undefined): string {
@@ -120,6 +122,8 @@ export class KubeTransport {
     const abort = new AbortController();
     let done = false;
     let inactivity: Timer | undefined;
+    let body: Dispatcher.ResponseData['body'] | undefined;
+    let paused = false;
     const finish = (error: unknown) => {
       if (done) return;
       done = true;
@@ -161,6 +165,7 @@ export class KubeTransport {
           const event = JSON.parse(line) as { type: string; object: unknown };
           onEvent(event.type, event.object);
         });
+        body = response.body;
         response.body.setEncoding('utf8');
         response.body.on('data', (chunk: string) => {
           rearm();
@@ -172,10 +177,25 @@ export class KubeTransport {
         });
         response.body.on('end', () => finish(null));
         response.body.on('error', finish);
+        if (paused) response.body.pause();
       },
       (error: unknown) => finish(error),
     );
-    return { stop: () => finish(Object.assign(new Error('the watch was stopped'), { name: 'AbortError' })) };
+    return {
+      stop: () => finish(Object.assign(new Error('the watch was stopped'), { name: 'AbortError' })),
+      // A paused stream sends nothing: the inactivity timer waits until it is resumed.
+      pause: () => {
+        paused = true;
+        inactivity?.cancel();
+        body?.pause();
+      },
+      resume: () => {
+        if (!paused || done) return;
+        paused = false;
+        rearm();
+        body?.resume();
+      },
+    };
   }
 
   /**

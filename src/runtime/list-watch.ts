@@ -18,12 +18,23 @@ export interface ListOptions {
 export interface WatchOptions {
   resourceVersion: string;
   timeoutSeconds: number;
+  /**
+   * A streaming list (Kubernetes' WatchList): the watch first sends every object as ADDED, from
+   * the API server's watch cache, then a bookmark annotated INITIAL_EVENTS_END, then changes.
+   */
+  sendInitialEvents?: boolean;
 }
+
+/** The annotation on the bookmark that ends a streaming list's initial events. */
+export const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
 export interface WatchHandle {
   stop(): void;
+  /** Stops reading the stream until resume(): the API server waits, rather than this process buffering. */
+  pause(): void;
+  resume(): void;
 }
 
 export interface ListWatch {
@@ -63,10 +74,19 @@ export function customObjectsListWatch(transport: KubeTransport, resource: Custo
     scope: namespace ?? '(all namespaces)',
     list: ({ continueToken, limit }) =>
       transport.request<ListPage>('GET', path, { query: { labelSelector, limit, continue: continueToken } }),
-    async watch({ resourceVersion, timeoutSeconds }, onEvent, onDone) {
+    async watch({ resourceVersion, timeoutSeconds, sendInitialEvents }, onEvent, onDone) {
+      const streaming = sendInitialEvents
+        ? { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan' }
+        : {};
       return transport.watch(
         path,
-        { resourceVersion, allowWatchBookmarks: true, labelSelector, timeoutSeconds },
+        {
+          ...(resourceVersion ? { resourceVersion } : {}),
+          ...streaming,
+          allowWatchBookmarks: true,
+          labelSelector,
+          timeoutSeconds,
+        },
         (type, object) => onEvent(type as WatchEventType, object as RawObject & { code?: number }),
         onDone,
       );

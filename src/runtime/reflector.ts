@@ -1,6 +1,8 @@
 // A list-watch cache of one resource, with client-go's reflector semantics, built on a ListWatch
 // rather than client-node's informer (which stops for good on any error other than 410):
-// - it lists once (paginated) and then watches from the list's resourceVersion;
+// - it lists once and then watches from the list's resourceVersion. With `streamLists` the list
+//   is a streaming one (WatchList: every object sent as a watch event from the API server's watch
+//   cache, read as fast as it is projected); where the API server refuses that, by pages;
 // - when a watch ends, times out, or fails (connection refused, 429, 5xx), it watches again from
 //   the last resourceVersion it saw: nothing was missed, so relisting would only cost the API
 //   server a full read. Only 410 Gone (that version is no longer kept) forces a relist, and as
@@ -24,7 +26,14 @@ import { ResettingBackoff } from './backoff.js';
 import type { ByteBudget } from './byte-budget.js';
 import { TimeSlices } from './time-slices.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
-import type { ListPage, ListWatch, RawObject, WatchHandle } from './list-watch.js';
+import {
+  INITIAL_EVENTS_END,
+  type ListPage,
+  type ListWatch,
+  type RawObject,
+  type WatchEventType,
+  type WatchHandle,
+} from './list-watch.js';
 
 /** Thrown by a projection for an object it cannot read; `reason` names why, for metrics and Events. */
 export class UnreadableObject extends Error {
@@ -71,8 +80,16 @@ export interface ReflectorOptions<T> {
   resyncIntervalMs: number;
   watchTimeoutSeconds: number;
   backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
-  /** Objects per list page; a page is held whole in memory while it is read, and the next one is fetched meanwhile. */
+  /**
+   * Objects per list page; a page is held whole in memory while it is read, and the next one is
+   * fetched meanwhile. A streaming list holds at most this many objects waiting to be projected.
+   */
   pageSize?: number;
+  /**
+   * List by streaming (WatchList) first. An API server that refuses it (before Kubernetes 1.27,
+   * or with the feature off) answers 4xx at once, and the cache lists by pages from then on.
+   */
+  streamLists?: boolean;
   /**
    * How long projecting watch events or list items may hold the event loop before the rest
    * waits for its next turn (DEFAULT_SLICE_MS).
@@ -91,8 +108,17 @@ const DEFAULT_BACKOFF = { initialMs: 800, maxMs: 30_000, resetAfterMs: 120_000 }
 const DEFAULT_PAGE_SIZE = 500;
 /** Far below the lease's renew deadline, well above what projecting an ordinary object takes. */
 const DEFAULT_SLICE_MS = 50;
+/** A streaming list may run longer than a watch: it ends at its bookmark, well before this. */
+const STREAM_LIST_TIMEOUT_SECONDS = 300;
 /** A watch that closes this soon without a single event is treated as a failure, not a renewal. */
 const SHORTEST_HEALTHY_WATCH_MS = 1000;
+
+/** What a list read: the objects to cache, their versions, and the version to watch from. */
+interface Listed<T> {
+  fresh: Map<string, T>;
+  freshVersions: Map<string, string>;
+  version: string | undefined;
+}
 
 interface WatchEnd {
   error?: unknown;
@@ -131,8 +157,10 @@ export class Reflector<T> {
   private passingSkip = false;
   private lastBudgetRelist = -Infinity;
   private readonly slices: TimeSlices;
+  private streamLists: boolean;
 
   constructor(private readonly options: ReflectorOptions<T>) {
+    this.streamLists = options.streamLists ?? false;
     this.clock = options.clock ?? systemClock;
     this.backoff = new ResettingBackoff(options.backoff ?? DEFAULT_BACKOFF, this.clock);
     this.slices = new TimeSlices(options.sliceMs ?? DEFAULT_SLICE_MS);
@@ -207,28 +235,9 @@ export class Reflector<T> {
   }
 
   private async list(): Promise<void> {
-    const fresh = new Map<string, T>();
-    const freshVersions = new Map<string, string>();
-    let continueToken: string | undefined;
-    let version: string | undefined;
-    let next = this.fetchPage(undefined);
-    do {
-      const page = await next;
-      if (!this.running) return;
-      continueToken = page.metadata?.continue || undefined;
-      version = page.metadata?.resourceVersion ?? version;
-      // The next page is asked for before this one is projected: the API server prepares it
-      // while this process parses, so a long list costs about the larger of the two, not their sum.
-      if (continueToken) next = this.fetchPage(continueToken);
-      for (const raw of page.items) {
-        await this.slices.yieldIfSpent();
-        if (!this.running) return;
-        const object = this.project(raw, this.store.get(objectKey(raw)));
-        if (object === undefined) continue;
-        fresh.set(objectKey(raw), object);
-        freshVersions.set(objectKey(raw), raw.metadata?.resourceVersion ?? '');
-      }
-    } while (continueToken);
+    const listed = (await this.streamedList()) ?? (this.running ? await this.pagedList() : undefined);
+    if (listed === undefined || !this.running) return;
+    const { fresh, freshVersions, version } = listed;
     const previous = this.store;
     const previousVersions = this.versions;
     for (const key of [...this.charged]) if (!fresh.has(key)) this.release(key);
@@ -249,6 +258,142 @@ export class Reflector<T> {
       if (!fresh.has(key)) this.notify('deleted', object, object);
     }
     this.synced = true;
+  }
+
+  /** A list by pages; undefined when the cache was stopped meanwhile. */
+  private async pagedList(): Promise<Listed<T> | undefined> {
+    const fresh = new Map<string, T>();
+    const freshVersions = new Map<string, string>();
+    let continueToken: string | undefined;
+    let version: string | undefined;
+    let next = this.fetchPage(undefined);
+    do {
+      const page = await next;
+      if (!this.running) return undefined;
+      continueToken = page.metadata?.continue || undefined;
+      version = page.metadata?.resourceVersion ?? version;
+      // The next page is asked for before this one is projected, so the API server prepares it
+      // while this process parses.
+      if (continueToken) next = this.fetchPage(continueToken);
+      for (const raw of page.items) {
+        await this.slices.yieldIfSpent();
+        if (!this.running) return undefined;
+        const object = this.project(raw, this.store.get(objectKey(raw)));
+        if (object === undefined) continue;
+        fresh.set(objectKey(raw), object);
+        freshVersions.set(objectKey(raw), raw.metadata?.resourceVersion ?? '');
+      }
+    } while (continueToken);
+    return { fresh, freshVersions, version };
+  }
+
+  /**
+   * A streaming list, when the API server offers it: undefined when it does not (or when the
+   * cache was stopped), and the list is then made by pages. A failure that may pass (a dropped
+   * connection, 429, 5xx) also falls back to pages for this once, and the next list streams again.
+   */
+  private async streamedList(): Promise<Listed<T> | undefined> {
+    if (!this.streamLists) return undefined;
+    try {
+      return await this.streamList();
+    } catch (error) {
+      if (!this.running) return undefined;
+      const code = statusCodeOf(error);
+      const refused = code !== undefined && code >= 400 && code < 500 && code !== 410 && code !== 429;
+      if (refused) this.streamLists = false;
+      this.options.logger.info('streaming list failed, listing by pages', {
+        resource: this.name,
+        ...(refused ? { from: 'now on' } : {}),
+        error: describeApiCall('watch', this.name, this.options.source.scope ?? '', error),
+      });
+      return undefined;
+    }
+  }
+
+  private streamList(): Promise<Listed<T> | undefined> {
+    const fresh = new Map<string, T>();
+    const freshVersions = new Map<string, string>();
+    const limit = this.options.pageSize ?? DEFAULT_PAGE_SIZE;
+    let handle: WatchHandle | undefined;
+    let waiting = 0;
+    let paused = false;
+    let settled = false;
+    return new Promise<Listed<T> | undefined>((resolve, reject) => {
+      const settle = (end: () => void) => {
+        if (settled) return;
+        settled = true;
+        if (this.handle === handle) this.handle = undefined;
+        handle?.stop();
+        end();
+      };
+      const read = (type: WatchEventType, raw: RawObject & { code?: number }) => {
+        if (settled) return;
+        if (!this.running) return settle(() => resolve(undefined));
+        if (type === 'ERROR') {
+          const error = Object.assign(new Error(`watch error event: ${JSON.stringify(raw)}`), {
+            statusCode: raw.code,
+          });
+          return settle(() => reject(error));
+        }
+        const key = objectKey(raw);
+        if (type === 'BOOKMARK') {
+          if (raw.metadata?.annotations?.[INITIAL_EVENTS_END] !== 'true') return;
+          const version = raw.metadata.resourceVersion;
+          return settle(() => resolve({ fresh, freshVersions, version }));
+        }
+        if (type === 'DELETED') {
+          fresh.delete(key);
+          freshVersions.delete(key);
+          return;
+        }
+        const object = this.project(raw, this.store.get(key));
+        if (object === undefined) {
+          fresh.delete(key);
+          freshVersions.delete(key);
+          return;
+        }
+        fresh.set(key, object);
+        freshVersions.set(key, raw.metadata?.resourceVersion ?? '');
+      };
+      this.options.source
+        .watch(
+          { resourceVersion: '', timeoutSeconds: STREAM_LIST_TIMEOUT_SECONDS, sendInitialEvents: true },
+          (type, raw) => {
+            // No more than a page of objects waits to be projected: past that the stream is
+            // paused, and the API server holds the rest.
+            waiting += 1;
+            if (waiting >= limit && !paused) {
+              paused = true;
+              handle?.pause();
+            }
+            this.slices.run(() => {
+              waiting -= 1;
+              if (paused && waiting === 0) {
+                paused = false;
+                handle?.resume();
+              }
+              read(type, raw);
+            });
+          },
+          (error) =>
+            this.slices.run(() =>
+              settle(() =>
+                this.running
+                  ? reject(error ?? new Error('the stream ended before all objects were sent'))
+                  : resolve(undefined),
+              ),
+            ),
+        )
+        .then(
+          (started) => {
+            handle = started;
+            if (settled || !this.running) return started.stop();
+            this.handle = started;
+            if (paused) started.pause();
+          },
+          (error: unknown) => settle(() => reject(error)),
+        );
+    });
   }
 
   /**

@@ -26,6 +26,7 @@ interface Stream {
   emit(type: WatchEventType, object: RawObject & { code?: number }): void;
   end(error?: unknown): void;
   stopped: boolean;
+  paused: boolean;
 }
 
 class ScriptedListWatch implements ListWatch {
@@ -55,6 +56,7 @@ class ScriptedListWatch implements ListWatch {
     const stream: Stream = {
       options,
       stopped: false,
+      paused: false,
       emit: (type, raw) => onEvent(type, raw),
       end: (error) => {
         if (ended) return;
@@ -67,6 +69,12 @@ class ScriptedListWatch implements ListWatch {
       stop: () => {
         stream.stopped = true;
         stream.end(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+      },
+      pause: () => {
+        stream.paused = true;
+      },
+      resume: () => {
+        stream.paused = false;
       },
     });
   }
@@ -84,6 +92,8 @@ function setup(
     resyncIntervalMs?: number;
     budget?: ReflectorBudget<RawObject>;
     sliceMs?: number;
+    streamLists?: boolean;
+    pageSize?: number;
   } = {},
 ) {
   const clock = new FakeClock();
@@ -107,6 +117,8 @@ function setup(
     // cache right after the events are sent.
     sliceMs: options.sliceMs ?? 60_000,
     ...(options.budget ? { budget: options.budget } : {}),
+    ...(options.streamLists ? { streamLists: true } : {}),
+    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
   });
   return { clock, source, seen, skipped, reflector, relisted };
 }
@@ -522,5 +534,128 @@ describe('Reflector', () => {
     expect(source.watches).toHaveLength(1);
     expect(source.lists).toHaveLength(1);
     expect(clock.timers).toBe(0);
+  });
+});
+
+const endOfInitialEvents = (resourceVersion: string): RawObject =>
+  ({
+    metadata: { resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } },
+  }) as RawObject;
+
+describe('Reflector, listing by streaming', () => {
+  it('takes the initial events up to their end bookmark as the list, then watches from that bookmark', async () => {
+    const { clock, source, seen, reflector } = setup({ streamLists: true });
+    reflector.start();
+    await clock.advance(0);
+    const stream = source.current;
+    expect(stream.options).toEqual({ resourceVersion: '', timeoutSeconds: 300, sendInitialEvents: true });
+    stream.emit('ADDED', object('a', '5'));
+    stream.emit('ADDED', object('b', '6'));
+    // Nothing is reported before the end: the list is whole or it is not taken.
+    expect(seen).toEqual([]);
+    expect(reflector.hasSynced).toBe(false);
+    stream.emit('BOOKMARK', { metadata: { resourceVersion: '8' } } as RawObject);
+    stream.emit('BOOKMARK', endOfInitialEvents('9'));
+    await clock.advance(0);
+    expect(stream.stopped).toBe(true);
+    expect(reflector.hasSynced).toBe(true);
+    expect(source.lists).toEqual([]);
+    expect(seen.map(({ type, name }) => `${type} ${name}`)).toEqual(['added a', 'added b']);
+    expect(source.current.options).toEqual({ resourceVersion: '9', timeoutSeconds: 25 });
+    reflector.stop();
+  });
+
+  it('pauses the stream while a page of objects waits to be projected, and resumes it once they are', async () => {
+    const { clock, source, reflector } = setup({ streamLists: true, pageSize: 3, sliceMs: 0 });
+    reflector.start();
+    await clock.advance(0);
+    const stream = source.current;
+    for (const name of ['a', 'b', 'c', 'd']) stream.emit('ADDED', object(name, '1'));
+    expect(stream.paused).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stream.paused).toBe(false);
+    stream.emit('BOOKMARK', endOfInitialEvents('2'));
+    await new Promise((resolve) => setImmediate(resolve));
+    await clock.advance(0);
+    expect(reflector.size).toBe(4);
+    reflector.stop();
+  });
+
+  it('lists by pages from then on when the API server refuses a streaming list', async () => {
+    const { clock, source, reflector, seen } = setup({ streamLists: true });
+    source.standing = { items: [object('a', '5')], metadata: { resourceVersion: '10' } };
+    reflector.start();
+    await clock.advance(0);
+    source.current.end(Object.assign(new Error('sendInitialEvents is forbidden'), { statusCode: 422 }));
+    await clock.advance(0);
+    expect(source.lists).toEqual([{ limit: 500 }]);
+    expect(seen).toEqual([{ type: 'added', name: 'a', version: '5' }]);
+    expect(source.current.options).toEqual({ resourceVersion: '10', timeoutSeconds: 25 });
+    // A relist after 410 Gone goes straight to pages.
+    source.current.emit('ERROR', { code: 410 } as RawObject & { code: number });
+    source.current.end();
+    await clock.advance(1000);
+    expect(source.lists).toHaveLength(2);
+    expect(source.watches.filter((watch) => watch.options.sendInitialEvents)).toHaveLength(1);
+    reflector.stop();
+  });
+
+  it('lists by pages once when a stream fails on the way, and streams again at the next relist', async () => {
+    const { clock, source, reflector } = setup({ streamLists: true });
+    source.standing = { items: [object('a', '5')], metadata: { resourceVersion: '10' } };
+    reflector.start();
+    await clock.advance(0);
+    source.current.emit('ADDED', object('a', '5'));
+    source.current.end(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    await clock.advance(0);
+    expect(reflector.hasSynced).toBe(true);
+    expect(source.lists).toHaveLength(1);
+    source.current.emit('ERROR', { code: 410 } as RawObject & { code: number });
+    source.current.end();
+    await clock.advance(1000);
+    const streams = source.watches.filter((watch) => watch.options.sendInitialEvents);
+    expect(streams).toHaveLength(2);
+    streams[1]!.emit('ADDED', object('b', '20'));
+    streams[1]!.emit('BOOKMARK', endOfInitialEvents('21'));
+    await clock.advance(0);
+    expect(source.lists).toHaveLength(1);
+    expect(reflector.get('ns', 'a')).toBeUndefined();
+    expect(reflector.get('ns', 'b')).toBeDefined();
+    reflector.stop();
+  });
+
+  it('projects streamed objects as listed ones: one it cannot read is skipped and reported', async () => {
+    const { clock, source, reflector, skipped } = setup({
+      streamLists: true,
+      project: (raw) => {
+        if (raw.metadata?.name === 'bad') throw new UnreadableObject('Unreadable', 'cannot read it');
+        return raw;
+      },
+    });
+    reflector.start();
+    await clock.advance(0);
+    source.current.emit('ADDED', object('good', '1'));
+    source.current.emit('ADDED', object('bad', '2'));
+    source.current.emit('BOOKMARK', endOfInitialEvents('3'));
+    await clock.advance(0);
+    expect(reflector.size).toBe(1);
+    expect(skipped.map(({ name }) => name)).toEqual(['bad']);
+    reflector.stop();
+  });
+
+  it('stops a stream in progress when the cache is stopped, and lists nothing more', async () => {
+    const { clock, source, reflector } = setup({ streamLists: true });
+    reflector.start();
+    await clock.advance(0);
+    const stream = source.current;
+    stream.emit('ADDED', object('a', '1'));
+    reflector.stop();
+    await clock.advance(5000);
+    expect(stream.stopped).toBe(true);
+    expect(source.lists).toEqual([]);
+    expect(source.watches).toHaveLength(1);
   });
 });
