@@ -35,7 +35,7 @@ node_build() {
 }
 
 node_images() {
-  eval "$("$ROOT/hack/container-engine" env)"
+  eval "$("$ROOT/hack/container-engine" cli-env)"
   exec {lock}>"$(dirname "$CONTAINERS_CONF")/.node-images.lock"
   flock "$lock"
   node_image "$PAUSE_IMAGE" pause "$PAUSE_BIN/pause"

@@ -240,7 +240,7 @@ node_down() { # DIR
 node_load_images() { # DIR IMAGE...
   local d=$1 archive
   shift
-  eval "$("$ROOT/hack/container-engine" env)"
+  eval "$("$ROOT/hack/container-engine" cli-env)"
   archive=$d/node/load-$$.tar
   podman save --quiet -m --format docker-archive -o "$archive" "$@" || { rm -f "$archive"; die "podman save $* failed"; }
   in_node "$d" ctr -n k8s.io images import "$archive" > "$d/node/load.log" 2>&1 \
