@@ -120,6 +120,12 @@ interface Listed<T> {
   version: string | undefined;
 }
 
+const emptyListed = <T>(): Listed<T> => ({ fresh: new Map(), freshVersions: new Map(), version: undefined });
+
+/** An ERROR event other than 410 Gone, as an error carrying its status code. */
+const watchErrorEvent = (raw: RawObject & { code?: number }) =>
+  Object.assign(new Error(`watch error event: ${JSON.stringify(raw)}`), { statusCode: raw.code });
+
 interface WatchEnd {
   error?: unknown;
   gone: boolean;
@@ -157,9 +163,11 @@ export class Reflector<T> {
   private passingSkip = false;
   private lastBudgetRelist = -Infinity;
   private readonly slices: TimeSlices;
+  private readonly pageSize: number;
   private streamLists: boolean;
 
   constructor(private readonly options: ReflectorOptions<T>) {
+    this.pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
     this.streamLists = options.streamLists ?? false;
     this.clock = options.clock ?? systemClock;
     this.backoff = new ResettingBackoff(options.backoff ?? DEFAULT_BACKOFF, this.clock);
@@ -262,29 +270,40 @@ export class Reflector<T> {
 
   /** A list by pages; undefined when the cache was stopped meanwhile. */
   private async pagedList(): Promise<Listed<T> | undefined> {
-    const fresh = new Map<string, T>();
-    const freshVersions = new Map<string, string>();
+    const listed = emptyListed<T>();
     let continueToken: string | undefined;
-    let version: string | undefined;
     let next = this.fetchPage(undefined);
     do {
       const page = await next;
       if (!this.running) return undefined;
       continueToken = page.metadata?.continue || undefined;
-      version = page.metadata?.resourceVersion ?? version;
+      listed.version = page.metadata?.resourceVersion ?? listed.version;
       // The next page is asked for before this one is projected, so the API server prepares it
       // while this process parses.
       if (continueToken) next = this.fetchPage(continueToken);
       for (const raw of page.items) {
         await this.slices.yieldIfSpent();
         if (!this.running) return undefined;
-        const object = this.project(raw, this.store.get(objectKey(raw)));
-        if (object === undefined) continue;
-        fresh.set(objectKey(raw), object);
-        freshVersions.set(objectKey(raw), raw.metadata?.resourceVersion ?? '');
+        this.take(listed, raw);
       }
     } while (continueToken);
-    return { fresh, freshVersions, version };
+    return listed;
+  }
+
+  /**
+   * Projects a listed object into `listed`. One the projection refuses is left out, and so is an
+   * earlier copy of it: a stream may send an object more than once, and the last copy decides.
+   */
+  private take(listed: Listed<T>, raw: RawObject): void {
+    const key = objectKey(raw);
+    const object = this.project(raw, this.store.get(key));
+    if (object === undefined) {
+      listed.fresh.delete(key);
+      listed.freshVersions.delete(key);
+      return;
+    }
+    listed.fresh.set(key, object);
+    listed.freshVersions.set(key, raw.metadata?.resourceVersion ?? '');
   }
 
   /**
@@ -311,9 +330,7 @@ export class Reflector<T> {
   }
 
   private streamList(): Promise<Listed<T> | undefined> {
-    const fresh = new Map<string, T>();
-    const freshVersions = new Map<string, string>();
-    const limit = this.options.pageSize ?? DEFAULT_PAGE_SIZE;
+    const listed = emptyListed<T>();
     let handle: WatchHandle | undefined;
     let waiting = 0;
     let paused = false;
@@ -329,31 +346,18 @@ export class Reflector<T> {
       const read = (type: WatchEventType, raw: RawObject & { code?: number }) => {
         if (settled) return;
         if (!this.running) return settle(() => resolve(undefined));
-        if (type === 'ERROR') {
-          const error = Object.assign(new Error(`watch error event: ${JSON.stringify(raw)}`), {
-            statusCode: raw.code,
-          });
-          return settle(() => reject(error));
-        }
-        const key = objectKey(raw);
+        if (type === 'ERROR') return settle(() => reject(watchErrorEvent(raw)));
         if (type === 'BOOKMARK') {
           if (raw.metadata?.annotations?.[INITIAL_EVENTS_END] !== 'true') return;
-          const version = raw.metadata.resourceVersion;
-          return settle(() => resolve({ fresh, freshVersions, version }));
+          listed.version = raw.metadata.resourceVersion;
+          return settle(() => resolve(listed));
         }
         if (type === 'DELETED') {
-          fresh.delete(key);
-          freshVersions.delete(key);
+          listed.fresh.delete(objectKey(raw));
+          listed.freshVersions.delete(objectKey(raw));
           return;
         }
-        const object = this.project(raw, this.store.get(key));
-        if (object === undefined) {
-          fresh.delete(key);
-          freshVersions.delete(key);
-          return;
-        }
-        fresh.set(key, object);
-        freshVersions.set(key, raw.metadata?.resourceVersion ?? '');
+        this.take(listed, raw);
       };
       this.options.source
         .watch(
@@ -362,7 +366,7 @@ export class Reflector<T> {
             // No more than a page of objects waits to be projected: past that the stream is
             // paused, and the API server holds the rest.
             waiting += 1;
-            if (waiting >= limit && !paused) {
+            if (waiting >= this.pageSize && !paused) {
               paused = true;
               handle?.pause();
             }
@@ -403,7 +407,7 @@ export class Reflector<T> {
   private fetchPage(continueToken: string | undefined): Promise<ListPage> {
     const page = this.options.source.list({
       ...(continueToken ? { continueToken } : {}),
-      limit: this.options.pageSize ?? DEFAULT_PAGE_SIZE,
+      limit: this.pageSize,
     });
     page.catch(() => undefined);
     return page;
@@ -439,10 +443,7 @@ export class Reflector<T> {
             this.slices.run(() => {
               if (type === 'ERROR') {
                 if (raw.code === 410) gone = true;
-                else
-                  streamError = Object.assign(new Error(`watch error event: ${JSON.stringify(raw)}`), {
-                    statusCode: raw.code,
-                  });
+                else streamError = watchErrorEvent(raw);
                 return;
               }
               events += 1;
